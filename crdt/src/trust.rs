@@ -1,0 +1,202 @@
+//! The trust store: which keys hold which roles where, at a given time.
+//!
+//! Every node is provisioned with the state root key pinned. It learns certificates and
+//! revocations from peers (they replicate like any data) and keeps every one whose signature
+//! verifies; whether a certificate *counts* is decided at the moment of use, for the time of the
+//! statement being judged, by one rule:
+//!
+//! > A statement signed at time `t` by key `K` counts if `K` has a certificate that counts at `t`.
+//! > A certificate counts at `t` when `t` is inside its window, its subject is not revoked at `t`,
+//! > and it is either the root's self-issued state-hub certificate or is issued by a key holding,
+//! > at `t`, a certificate that counts, whose role may issue the subject's role
+//! > ([`Role::may_issue`]) and whose scope contains the subject's scope.
+//! > A key is revoked at `t` when a revocation with `revoked_at <= t` is signed by the root, or
+//! > by a key whose certificate counts at `revoked_at` and is above one of the subject's
+//! > certificates (may issue its role, contains its scope).
+//!
+//! So a revoked phone's changes made after its revocation are refused, and certificates issued
+//! by a revoked relay stop counting from the same moment: everything in a chain must hold at the
+//! time of the statement. The root key cannot be revoked; losing it means provisioning anew.
+//!
+//! Times are the signer's claims (a change's timestamp, an event's clock), so a stolen key can
+//! backdate; `docs/data-model.md` discusses what that allows.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::cert::{Certificate, Revocation, Role};
+use crate::identity::PublicKey;
+use crate::scope::Scope;
+use crate::time::Timestamp;
+
+/// Chains longer than this never count (state hub, district, block, leaf: 4 is enough).
+const MAX_CHAIN_DEPTH: usize = 6;
+
+/// A role over a scope that a key holds at some time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The role.
+    pub role: Role,
+    /// Its scope.
+    pub scope: Scope,
+}
+
+/// Why a certificate or revocation was not taken into the store.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// The signature does not verify.
+    #[error("the {0} signature does not verify")]
+    BadSignature(&'static str),
+    /// A self-issued certificate that is not the pinned root's state-hub certificate.
+    #[error("self-issued certificate for {0} is not the pinned root")]
+    NotRoot(String),
+    /// Somebody tried to revoke the root.
+    #[error("the root key cannot be revoked")]
+    RevokesRoot,
+}
+
+/// Certificates and revocations known to this replica, with the pinned root.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    root: PublicKey,
+    certs: BTreeMap<PublicKey, Vec<Certificate>>,
+    revocations: BTreeMap<PublicKey, Vec<Revocation>>,
+}
+
+impl TrustStore {
+    /// A store that trusts `root` and knows nothing else yet.
+    pub fn new(root: PublicKey) -> TrustStore {
+        TrustStore { root, certs: BTreeMap::new(), revocations: BTreeMap::new() }
+    }
+
+    /// The pinned root key.
+    pub fn root(&self) -> PublicKey {
+        self.root
+    }
+
+    /// Adds a certificate whose signature verifies. Returns `false` if it was already known.
+    pub fn add_certificate(&mut self, cert: Certificate) -> Result<bool, TrustError> {
+        cert.verify_signature().map_err(|_| TrustError::BadSignature("certificate"))?;
+        if cert.is_self_issued() && (cert.subject != self.root || cert.role != Role::StateHub) {
+            return Err(TrustError::NotRoot(cert.subject.short()));
+        }
+        let known = self.certs.entry(cert.subject).or_default();
+        if known.contains(&cert) {
+            return Ok(false);
+        }
+        known.push(cert);
+        Ok(true)
+    }
+
+    /// Adds a revocation whose signature verifies. Returns `false` if it was already known.
+    /// Whether it counts is decided when used (its issuer may not be known yet).
+    pub fn add_revocation(&mut self, rev: Revocation) -> Result<bool, TrustError> {
+        rev.verify_signature().map_err(|_| TrustError::BadSignature("revocation"))?;
+        if rev.subject == self.root {
+            return Err(TrustError::RevokesRoot);
+        }
+        let known = self.revocations.entry(rev.subject).or_default();
+        if known.contains(&rev) {
+            return Ok(false);
+        }
+        known.push(rev);
+        Ok(true)
+    }
+
+    /// Every certificate known, in a stable order.
+    pub fn certificates(&self) -> impl Iterator<Item = &Certificate> {
+        self.certs.values().flatten()
+    }
+
+    /// Every revocation known, in a stable order.
+    pub fn revocations(&self) -> impl Iterator<Item = &Revocation> {
+        self.revocations.values().flatten()
+    }
+
+    /// The certificates held by `key` (counting or not).
+    pub fn certificates_of(&self, key: &PublicKey) -> &[Certificate] {
+        self.certs.get(key).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The roles `key` holds at `at`, through certificates that count then.
+    pub fn grants(&self, key: &PublicKey, at: Timestamp) -> Vec<Grant> {
+        self.certificates_of(key)
+            .iter()
+            .filter(|c| self.counts(c, at, 0))
+            .map(|c| Grant { role: c.role, scope: c.scope.clone() })
+            .collect()
+    }
+
+    /// The earliest time from which `key` is revoked by a revocation that counts.
+    pub fn revoked_from(&self, key: &PublicKey) -> Option<Timestamp> {
+        self.revocations
+            .get(key)?
+            .iter()
+            .filter(|r| self.revocation_counts(r, 0))
+            .map(|r| r.revoked_at)
+            .min()
+    }
+
+    /// True when `cert` counts at `at` (see the module docs for the rule).
+    pub fn counts(&self, cert: &Certificate, at: Timestamp, depth: usize) -> bool {
+        if depth > MAX_CHAIN_DEPTH || !cert.valid_at(at) || self.revoked_at(&cert.subject, at, depth) {
+            return false;
+        }
+        if cert.is_self_issued() {
+            return cert.subject == self.root && cert.role == Role::StateHub;
+        }
+        self.certificates_of(&cert.issuer).iter().any(|issuer| {
+            issuer.role.may_issue(cert.role)
+                && issuer.scope.contains(&cert.scope)
+                && self.counts(issuer, at, depth + 1)
+        })
+    }
+
+    fn revoked_at(&self, key: &PublicKey, at: Timestamp, depth: usize) -> bool {
+        self.revocations
+            .get(key)
+            .is_some_and(|revs| revs.iter().any(|r| r.revoked_at <= at && self.revocation_counts(r, depth)))
+    }
+
+    fn revocation_counts(&self, rev: &Revocation, depth: usize) -> bool {
+        if rev.issuer == self.root {
+            return true;
+        }
+        if depth > MAX_CHAIN_DEPTH {
+            return false;
+        }
+        let subject_certs = self.certificates_of(&rev.subject);
+        self.certificates_of(&rev.issuer).iter().any(|issuer| {
+            subject_certs.iter().any(|s| issuer.role.may_issue(s.role) && issuer.scope.contains(&s.scope))
+                && self.counts(issuer, rev.revoked_at, depth + 1)
+        })
+    }
+
+    /// The certificates a peer needs to check `key`'s chain: its own and its issuers', up to the
+    /// root, deduplicated, root first.
+    pub fn chain_of(&self, key: &PublicKey) -> Vec<Certificate> {
+        let mut out: Vec<Certificate> = Vec::new();
+        let mut frontier = vec![*key];
+        for _ in 0..=MAX_CHAIN_DEPTH {
+            let mut next = Vec::new();
+            for k in frontier {
+                for c in self.certificates_of(&k) {
+                    if !out.contains(c) {
+                        out.push(c.clone());
+                        if !c.is_self_issued() {
+                            next.push(c.issuer);
+                        }
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        out.reverse();
+        out
+    }
+}

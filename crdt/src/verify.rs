@@ -1,0 +1,227 @@
+//! Verification: the gate every change passes before it is applied, stored or carried.
+//!
+//! [`verify`] checks, in order, and stops at the first failure:
+//!
+//! 1. the Automerge change parses (within [`crate::signed::MAX_CHANGE_LEN`]);
+//! 2. its actor is bound to a key (32-byte key + 8-byte install nonce): that key is the author;
+//! 3. the signature verifies (`verify_strict`) over the document ID and the change hash;
+//! 4. the author is not revoked at the change's time, and holds a certificate that counts at
+//!    that time (see [`crate::trust`]);
+//! 5. one of the author's roles may write this document ([`may_write`]);
+//! 6. the change's operations are allowed in this kind of document: registers never delete
+//!    (a mistaken entry is corrected or voided, never removed); tickets only append signed events
+//!    by the change's author, with the change's time (see [`crate::ticket`]).
+//!
+//! The change's time is the timestamp its author put in it. Verification is a pure function of
+//! the signed change and the trust store, so two replicas that know the same certificates and
+//! revocations decide the same way.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::{ObjType, ScalarValue};
+use thiserror::Error;
+
+use crate::cert::Role;
+use crate::docid::{DocId, DocKind};
+use crate::identity::PublicKey;
+use crate::signed::{SignedChange, signing_bytes};
+use crate::ticket::event::{Action, Event};
+use crate::time::Timestamp;
+use crate::trust::{Grant, TrustStore};
+
+/// Most ticket events one change may append.
+pub const MAX_EVENTS_PER_CHANGE: usize = 16;
+/// The root key of a ticket document that holds its list of events.
+pub const TICKET_EVENTS_KEY: &str = "events";
+
+/// Why a change was refused. Nothing of a refused change is applied or stored.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The bytes are not an Automerge change.
+    #[error("not a valid change: {0}")]
+    Malformed(String),
+    /// The actor ID is not bound to a key.
+    #[error("the change's actor is not a Sampark key")]
+    UnboundActor,
+    /// The signature does not verify for the author's key.
+    #[error("the signature of {author} does not verify")]
+    BadSignature {
+        /// Short form of the claimed author.
+        author: String,
+    },
+    /// The author's key was revoked before the change was made.
+    #[error("{author} was revoked at {from}, before this change ({at})")]
+    Revoked {
+        /// Short form of the author.
+        author: String,
+        /// When the revocation took effect.
+        from: Timestamp,
+        /// The change's time.
+        at: Timestamp,
+    },
+    /// No certificate of the author's counts at the change's time.
+    #[error("{author} has no valid certificate at {at} (unknown, expired, not yet valid or its issuer revoked)")]
+    NoCertificate {
+        /// Short form of the author.
+        author: String,
+        /// The change's time.
+        at: Timestamp,
+    },
+    /// The author's roles do not allow writing this document.
+    #[error("{author} may not write {doc}")]
+    NotPermitted {
+        /// Short form of the author.
+        author: String,
+        /// The document.
+        doc: String,
+    },
+    /// The change does something this kind of document does not allow.
+    #[error("not allowed in {doc}: {why}")]
+    Forbidden {
+        /// The document.
+        doc: String,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// A change that passed [`verify`].
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The document.
+    pub doc: DocId,
+    /// The parsed change.
+    pub change: automerge::Change,
+    /// Its author.
+    pub author: PublicKey,
+    /// Its time (the author's claim).
+    pub at: Timestamp,
+    /// For ticket documents, the events it appends.
+    pub events: Vec<Event>,
+}
+
+/// Parses an Automerge change. Automerge's parser is third-party code fed untrusted bytes, so a
+/// panic inside it is caught and reported as malformed input rather than taking the node down.
+pub fn parse_change(bytes: &[u8]) -> Result<(automerge::Change, automerge::ExpandedChange), Rejection> {
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        automerge::Change::from_bytes(bytes.to_vec()).map(|c| {
+            let expanded = c.decode();
+            (c, expanded)
+        })
+    }));
+    match parsed {
+        Ok(Ok(pair)) => Ok(pair),
+        Ok(Err(e)) => Err(Rejection::Malformed(e.to_string())),
+        Err(_) => Err(Rejection::Malformed("the change decoder failed".into())),
+    }
+}
+
+/// True when a key holding `grants` may write document `doc` at all. Registers: the centre's
+/// sevika and the sector's supervisor. Tickets: anyone whose scope contains the ticket's (its
+/// raiser, the sector supervisor, and the block, district and state relays and operators above
+/// it); what each may do inside a ticket is decided per event by `ticket::state`.
+pub fn may_write(doc: &DocId, grants: &[Grant]) -> bool {
+    grants.iter().any(|g| match doc.kind {
+        DocKind::Ticket(_) => g.scope.contains(&doc.scope),
+        _ => match g.role {
+            Role::Sevika => g.scope == doc.scope,
+            Role::Supervisor => g.scope.contains(&doc.scope),
+            _ => false,
+        },
+    })
+}
+
+/// Checks a signed change against the trust store (see the module docs).
+pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rejection> {
+    let (change, expanded) = parse_change(&signed.change)?;
+    let author = PublicKey::of_actor(change.actor_id()).ok_or(Rejection::UnboundActor)?;
+    author
+        .verify(SignedChange::tag(), &signing_bytes(&signed.doc, &change.hash()), &signed.signature)
+        .map_err(|_| Rejection::BadSignature { author: author.short() })?;
+    let at = Timestamp(change.timestamp());
+    if let Some(from) = trust.revoked_from(&author).filter(|from| *from <= at) {
+        return Err(Rejection::Revoked { author: author.short(), from, at });
+    }
+    let grants = trust.grants(&author, at);
+    if grants.is_empty() {
+        return Err(Rejection::NoCertificate { author: author.short(), at });
+    }
+    if !may_write(&signed.doc, &grants) {
+        return Err(Rejection::NotPermitted { author: author.short(), doc: signed.doc.to_string() });
+    }
+    let forbidden = |why: String| Rejection::Forbidden { doc: signed.doc.to_string(), why };
+    let events = match signed.doc.kind {
+        DocKind::Ticket(_) => ticket_events(&signed.doc, &change, &expanded, author, at).map_err(forbidden)?,
+        _ => {
+            if expanded.operations.iter().any(|op| op.action == OpType::Delete) {
+                return Err(forbidden("register entries are never deleted; void or correct them".into()));
+            }
+            Vec::new()
+        }
+    };
+    Ok(Verified { doc: signed.doc.clone(), change, author, at, events })
+}
+
+/// The events a ticket change appends, after checking that it does nothing else.
+fn ticket_events(
+    doc: &DocId,
+    change: &automerge::Change,
+    expanded: &automerge::ExpandedChange,
+    author: PublicKey,
+    at: Timestamp,
+) -> Result<Vec<Event>, String> {
+    let DocKind::Ticket(ticket) = doc.kind else { return Err("not a ticket".into()) };
+    let genesis = change.deps().is_empty();
+    let mut ops = expanded.operations.iter();
+    let list = if genesis {
+        let first = ops.next().ok_or("the first change of a ticket is empty")?;
+        let makes_list = first.action == OpType::Make(ObjType::List)
+            && first.obj == ObjectId::Root
+            && first.key == Key::Map(TICKET_EVENTS_KEY.into())
+            && !first.insert
+            && first.pred.is_empty();
+        if !makes_list {
+            return Err("the first change of a ticket must create its event list".into());
+        }
+        Some(ObjectId::Id(OpId(change.start_op().get(), change.actor_id().clone())))
+    } else {
+        None
+    };
+    let mut events = Vec::new();
+    for op in ops {
+        let OpType::Put(ScalarValue::Bytes(bytes)) = &op.action else {
+            return Err(format!("only events may be appended, not a {:?}", op.action));
+        };
+        let into_list = list.as_ref().map_or(op.obj != ObjectId::Root, |l| &op.obj == l);
+        if !op.insert || !op.pred.is_empty() || !into_list {
+            return Err("events may only be appended to the event list".into());
+        }
+        if events.len() == MAX_EVENTS_PER_CHANGE {
+            return Err(format!("more than {MAX_EVENTS_PER_CHANGE} events in one change"));
+        }
+        let event = Event::decode(bytes).map_err(|e| format!("bad event: {e}"))?;
+        event.verify_signature().map_err(|_| "an event's signature does not verify".to_string())?;
+        if event.author != author || event.hlc.wall != at.0 {
+            return Err("an event must be signed by the change's author, at the change's time".into());
+        }
+        if event.ticket_id() != ticket {
+            return Err("an event of another ticket".into());
+        }
+        let is_raised = matches!(event.action, Action::Raised { .. });
+        if is_raised != (genesis && events.is_empty()) {
+            return Err("the raised event comes first, once, in the ticket's first change".into());
+        }
+        if let Action::Raised { scope, .. } = &event.action
+            && scope != &doc.scope
+        {
+            return Err("the raised event's scope differs from the document's".into());
+        }
+        events.push(event);
+    }
+    if events.is_empty() {
+        return Err("a ticket change must append at least one event".into());
+    }
+    Ok(events)
+}

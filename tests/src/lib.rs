@@ -1,0 +1,4 @@
+//! `sampark-tests`: tests that cross crate, process and host boundaries. The tests live in
+//! `tests/tests/*.rs`; this library holds what they share.
+
+pub use sampark_crdt as crdt;
