@@ -61,7 +61,10 @@ impl Role {
     }
 
     fn from_code(code: u8) -> Result<Role, DecodeError> {
-        Role::ALL.into_iter().find(|r| r.code() == code).ok_or_else(|| DecodeError::invalid("role", format!("code {code}")))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .ok_or_else(|| DecodeError::invalid("role", format!("code {code}")))
     }
 
     /// The name used in files and on the command line.
@@ -308,7 +311,8 @@ impl Revocation {
             end -= 1;
         }
         let reason = reason.get(..end).unwrap_or_default().to_owned();
-        let mut rev = Revocation { subject, revoked_at, reason, issuer: issuer.public(), signature: Signature([0; 64]) };
+        let mut rev =
+            Revocation { subject, revoked_at, reason, issuer: issuer.public(), signature: Signature([0; 64]) };
         rev.signature = issuer.sign(REVOCATION_TAG, &rev.body_bytes());
         rev
     }

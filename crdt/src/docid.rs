@@ -159,7 +159,8 @@ impl FromStr for DocKind {
             Some((n, p)) => (n, Some(p)),
             None => (s, None),
         };
-        let month = || part.ok_or_else(|| DecodeError::invalid("document kind", format!("{s:?} needs /YYYY-MM")))?.parse();
+        let month =
+            || part.ok_or_else(|| DecodeError::invalid("document kind", format!("{s:?} needs /YYYY-MM")))?.parse();
         Ok(match (name, part) {
             ("families", None) => DocKind::Families,
             ("cases", Some(y)) => {

@@ -157,7 +157,13 @@ impl Document {
 
     /// Makes a local change as `author` at time `at`, checks it as a receiver would, and returns
     /// it signed. On any error the document is left as it was.
-    pub fn edit<F>(&mut self, author: &Author, at: Timestamp, trust: &TrustStore, f: F) -> Result<SignedChange, EditError>
+    pub fn edit<F>(
+        &mut self,
+        author: &Author,
+        at: Timestamp,
+        trust: &TrustStore,
+        f: F,
+    ) -> Result<SignedChange, EditError>
     where
         F: FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
     {

@@ -67,11 +67,7 @@ pub struct Hlc {
 impl Hlc {
     /// The reading for a local event at local clock `now`: strictly after `self`.
     pub fn tick(self, now: Timestamp) -> Hlc {
-        if now.0 > self.wall {
-            Hlc { wall: now.0, logical: 0 }
-        } else {
-            self.bump()
-        }
+        if now.0 > self.wall { Hlc { wall: now.0, logical: 0 } } else { self.bump() }
     }
 
     /// The reading after receiving `remote` at local clock `now`: after both.

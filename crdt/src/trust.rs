@@ -131,12 +131,7 @@ impl TrustStore {
 
     /// The earliest time from which `key` is revoked by a revocation that counts.
     pub fn revoked_from(&self, key: &PublicKey) -> Option<Timestamp> {
-        self.revocations
-            .get(key)?
-            .iter()
-            .filter(|r| self.revocation_counts(r, 0))
-            .map(|r| r.revoked_at)
-            .min()
+        self.revocations.get(key)?.iter().filter(|r| self.revocation_counts(r, 0)).map(|r| r.revoked_at).min()
     }
 
     /// True when `cert` counts at `at` (see the module docs for the rule).
@@ -148,9 +143,7 @@ impl TrustStore {
             return cert.subject == self.root && cert.role == Role::StateHub;
         }
         self.certificates_of(&cert.issuer).iter().any(|issuer| {
-            issuer.role.may_issue(cert.role)
-                && issuer.scope.contains(&cert.scope)
-                && self.counts(issuer, at, depth + 1)
+            issuer.role.may_issue(cert.role) && issuer.scope.contains(&cert.scope) && self.counts(issuer, at, depth + 1)
         })
     }
 

@@ -95,7 +95,10 @@ impl Category {
     }
 
     fn from_code(code: u8) -> Result<Category, DecodeError> {
-        Category::ALL.into_iter().find(|c| c.code() == code).ok_or_else(|| DecodeError::invalid("category", format!("{code}")))
+        Category::ALL
+            .into_iter()
+            .find(|c| c.code() == code)
+            .ok_or_else(|| DecodeError::invalid("category", format!("{code}")))
     }
 }
 

@@ -37,7 +37,7 @@ use std::collections::BTreeSet;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 pub use event::{Action, Category, Event, EventError, EventId};
-pub use state::{Deadlines, DeriveError, Status, Tier, TicketState, derive};
+pub use state::{Deadlines, DeriveError, Status, TicketState, Tier, derive};
 
 use crate::docid::{DocId, DocKind, TicketId};
 use crate::document::{Author, Document, EditError};
@@ -89,7 +89,13 @@ pub fn raise(
 }
 
 /// Appends an event by `author` at `hlc`, naming the current event heads as its predecessors.
-pub fn append(doc: &mut Document, author: &Author, action: Action, hlc: Hlc, trust: &TrustStore) -> Result<SignedChange, TicketError> {
+pub fn append(
+    doc: &mut Document,
+    author: &Author,
+    action: Action,
+    hlc: Hlc,
+    trust: &TrustStore,
+) -> Result<SignedChange, TicketError> {
     let DocKind::Ticket(ticket) = doc.id().kind else {
         return Err(TicketError::NotATicket(doc.id().to_string()));
     };

@@ -215,12 +215,14 @@ pub enum DeriveError {
 
 /// Derives the state of ticket `id` from `events` (any order, duplicates ignored; events of
 /// other tickets and events whose signature fails are left out).
-pub fn derive(id: TicketId, events: &[Event], trust: &TrustStore, deadlines: &Deadlines) -> Result<TicketState, DeriveError> {
-    let by_id: BTreeMap<EventId, &Event> = events
-        .iter()
-        .filter(|e| e.ticket_id() == id && e.verify_signature().is_ok())
-        .map(|e| (e.id(), e))
-        .collect();
+pub fn derive(
+    id: TicketId,
+    events: &[Event],
+    trust: &TrustStore,
+    deadlines: &Deadlines,
+) -> Result<TicketState, DeriveError> {
+    let by_id: BTreeMap<EventId, &Event> =
+        events.iter().filter(|e| e.ticket_id() == id && e.verify_signature().is_ok()).map(|e| (e.id(), e)).collect();
     let raised = by_id.get(&EventId(id.0)).ok_or(DeriveError::NotRaised)?;
     let mut state = genesis(id, raised, trust)?;
 
