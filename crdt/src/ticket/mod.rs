@@ -37,7 +37,7 @@ use std::collections::BTreeSet;
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 pub use event::{Action, Category, Event, EventError, EventId};
-pub use state::{Deadlines, DeriveError, Status, TicketState, Tier, derive};
+pub use state::{Deadlines, DeriveError, Outcome, Status, TicketState, Tier, TimelineEntry, derive};
 
 use crate::docid::{DocId, DocKind, TicketId};
 use crate::document::{Author, Document, EditError};
