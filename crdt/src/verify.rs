@@ -102,20 +102,26 @@ pub struct Verified {
     pub events: Vec<Event>,
 }
 
-/// Parses an Automerge change. Automerge's parser is third-party code fed untrusted bytes, so a
-/// panic inside it is caught and reported as malformed input rather than taking the node down.
-pub fn parse_change(bytes: &[u8]) -> Result<(automerge::Change, automerge::ExpandedChange), Rejection> {
-    let parsed = catch_unwind(AssertUnwindSafe(|| {
-        automerge::Change::from_bytes(bytes.to_vec()).map(|c| {
-            let expanded = c.decode();
-            (c, expanded)
-        })
-    }));
-    match parsed {
-        Ok(Ok(pair)) => Ok(pair),
+/// Parses an Automerge change, accepting it only in exactly the bytes that were signed.
+///
+/// Automerge's parser is third-party code fed untrusted bytes, so a panic inside it is caught and
+/// reported as malformed input rather than taking the node down.
+pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, Rejection> {
+    match catch_unwind(AssertUnwindSafe(|| automerge::Change::from_bytes(bytes.to_vec()))) {
+        // Automerge does not check the header checksum (bytes 4..8, the first four bytes of the
+        // change hash), which the hash and so the signature do not cover: check it here.
+        Ok(Ok(change)) if bytes.get(4..8) == change.hash().0.get(..4) => Ok(change),
+        Ok(Ok(_)) => Err(Rejection::Malformed("the header checksum does not match the change".into())),
         Ok(Err(e)) => Err(Rejection::Malformed(e.to_string())),
         Err(_) => Err(Rejection::Malformed("the change decoder failed".into())),
     }
+}
+
+/// The change's operations. Called only on changes whose signature and author were verified,
+/// and guarded like [`parse_change`]: Automerge's expansion panics on some malformed changes.
+fn expand(change: &automerge::Change) -> Result<automerge::ExpandedChange, Rejection> {
+    catch_unwind(AssertUnwindSafe(|| change.decode()))
+        .map_err(|_| Rejection::Malformed("the change's operations cannot be decoded".into()))
 }
 
 /// True when a key holding `grants` may write document `doc` at all. Registers: the centre's
@@ -135,7 +141,7 @@ pub fn may_write(doc: &DocId, grants: &[Grant]) -> bool {
 
 /// Checks a signed change against the trust store (see the module docs).
 pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rejection> {
-    let (change, expanded) = parse_change(&signed.change)?;
+    let change = parse_change(&signed.change)?;
     let author = PublicKey::of_actor(change.actor_id()).ok_or(Rejection::UnboundActor)?;
     author
         .verify(SignedChange::tag(), &signing_bytes(&signed.doc, &change.hash()), &signed.signature)
@@ -151,6 +157,7 @@ pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rej
     if !may_write(&signed.doc, &grants) {
         return Err(Rejection::NotPermitted { author: author.short(), doc: signed.doc.to_string() });
     }
+    let expanded = expand(&change)?;
     let forbidden = |why: String| Rejection::Forbidden { doc: signed.doc.to_string(), why };
     let events = match signed.doc.kind {
         DocKind::Ticket(_) => ticket_events(&signed.doc, &change, &expanded, author, at).map_err(forbidden)?,
