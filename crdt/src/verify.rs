@@ -119,7 +119,7 @@ pub fn parse_change(bytes: &[u8]) -> Result<automerge::Change, Rejection> {
 
 /// The change's operations. Called only on changes whose signature and author were verified,
 /// and guarded like [`parse_change`]: Automerge's expansion panics on some malformed changes.
-fn expand(change: &automerge::Change) -> Result<automerge::ExpandedChange, Rejection> {
+pub fn operations(change: &automerge::Change) -> Result<automerge::ExpandedChange, Rejection> {
     catch_unwind(AssertUnwindSafe(|| change.decode()))
         .map_err(|_| Rejection::Malformed("the change's operations cannot be decoded".into()))
 }
@@ -157,7 +157,7 @@ pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rej
     if !may_write(&signed.doc, &grants) {
         return Err(Rejection::NotPermitted { author: author.short(), doc: signed.doc.to_string() });
     }
-    let expanded = expand(&change)?;
+    let expanded = operations(&change)?;
     let forbidden = |why: String| Rejection::Forbidden { doc: signed.doc.to_string(), why };
     let events = match signed.doc.kind {
         DocKind::Ticket(_) => ticket_events(&signed.doc, &change, &expanded, author, at).map_err(forbidden)?,
