@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use sampark_crdt::ticket::{Action, Outcome, Status, Tier, TicketState};
+use sampark_crdt::ticket::{Action, Outcome, Status, TicketState, Tier};
 use sampark_crdt::{Document, Revocation, SignedChange};
 
 /// Applies `changes` to an empty replica in the order given by `order`.
@@ -177,4 +177,28 @@ fn events_waiting_for_a_missing_predecessor_are_held_back() {
     assert_eq!(state(&w, &b).status, Status::Open);
     assert_eq!(b.apply(&c1, &w.trust).unwrap(), sampark_crdt::Applied::New);
     assert_eq!(state(&w, &b), state(&w, &a));
+}
+
+#[test]
+fn an_event_naming_a_missing_predecessor_does_not_hold_back_later_ones() {
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc, ScalarValue};
+    use sampark_crdt::ticket::{Event, EventId};
+    let w = World::new();
+    let (mut doc, _) = raise(&w, &w.sevika, AWC);
+    // A faulty phone appends a comment naming an event that does not exist.
+    let ticket = sampark_crdt::ticket::ticket_id(&doc);
+    let bogus =
+        Event::sign(&w.sevika.keypair, ticket, Action::Commented { text: text("?") }, vec![EventId([9; 16])], at(1))
+            .unwrap();
+    doc.edit(&w.sevika, at(1).timestamp(), &w.trust, |tx| {
+        let (_, list) = tx.get(ROOT, "events")?.expect("event list");
+        let end = tx.length(&list);
+        tx.insert(&list, end, ScalarValue::Bytes(bogus.encode()))
+    })
+    .unwrap();
+    assert_eq!(state(&w, &doc).waiting, 1);
+    act(&w, &mut doc, &w.block_op, Action::Resolved { text: text("done") }, 2);
+    let s = state(&w, &doc);
+    assert_eq!((s.status, s.waiting), (Status::Resolved, 1));
 }

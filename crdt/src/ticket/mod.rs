@@ -142,10 +142,25 @@ pub fn events(doc: &Document) -> Vec<Event> {
     out
 }
 
-/// The events no other event names as a predecessor.
+/// The events no other event names as a predecessor, among the *complete* events (those whose
+/// predecessors are all present, recursively). An event naming a predecessor that never arrives
+/// (lost, or invented by a faulty writer) is never a head, so it cannot hold back later events.
 pub fn heads(events: &[Event]) -> Vec<EventId> {
-    let named: BTreeSet<EventId> = events.iter().flat_map(|e| e.prev.iter().copied()).collect();
-    events.iter().map(Event::id).filter(|id| !named.contains(id)).collect()
+    let mut complete: BTreeSet<EventId> = BTreeSet::new();
+    loop {
+        let before = complete.len();
+        for e in events {
+            if e.prev.iter().all(|p| complete.contains(p)) {
+                complete.insert(e.id());
+            }
+        }
+        if complete.len() == before {
+            break;
+        }
+    }
+    let named: BTreeSet<EventId> =
+        events.iter().filter(|e| complete.contains(&e.id())).flat_map(|e| e.prev.iter().copied()).collect();
+    complete.into_iter().filter(|id| !named.contains(id)).collect()
 }
 
 /// The derived state of a ticket document.
