@@ -132,7 +132,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     block_relay.meet(&mallory, &trust);
 
     println!("\n5. The block helpdesk cannot solve it and escalates; so does the district.");
-    let c = ticket::append(block_relay.doc()?, &block_op, Action::Escalated { text: "server side".into() }, hour(5), &trust)?;
+    let c = ticket::append(
+        block_relay.doc()?,
+        &block_op,
+        Action::Escalated { text: "server side".into() },
+        hour(5),
+        &trust,
+    )?;
     block_relay.record(c);
     district_relay.meet(&block_relay, &trust);
     let c = ticket::append(district_relay.doc()?, &district, Action::Received, hour(6), &trust)?;
@@ -151,7 +157,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let c = ticket::append(
         state_hub.doc()?,
         &state_op,
-        Action::Resolved { text: "सर्वर ठीक कर दिया गया; फ़ोन को एक बार सिंक करें".into() },
+        Action::Resolved {
+            text: "सर्वर ठीक कर दिया गया; फ़ोन को एक बार सिंक करें".into()
+        },
         hour(20),
         &trust,
     )?;

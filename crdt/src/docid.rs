@@ -7,7 +7,7 @@
 //! | kind | partition | holds |
 //! |---|---|---|
 //! | `families` | none (bounded by the centre's population) | households and members |
-//! | `cases/YYYY` | year the case was registered | pregnancies and births |
+//! | `cases/YYYY` | year of the entry's own date (LMP, visit, delivery) | pregnancies, ANC visits, births |
 //! | `growth/YYYY-MM` | month measured | weight, height/length, MUAC, oedema |
 //! | `immunisation/YYYY-MM` | month given | vaccine doses, vitamin A doses, VHSND days |
 //! | `visits/YYYY-MM` | month visited | home visits and referrals |
@@ -211,7 +211,13 @@ impl DocId {
         }
         let (scope, kind) =
             s.split_once(':').ok_or_else(|| DecodeError::invalid("document id", format!("{s:?} has no ':'")))?;
-        DocId::new(Scope::parse(scope)?, kind.parse()?)
+        let id = DocId::new(Scope::parse(scope)?, kind.parse()?)?;
+        // One ID, one spelling: `+1` for `01`, upper-case hex and the like are refused, so the
+        // IDs inside signed bytes are canonical.
+        if id.to_string() != s {
+            return Err(DecodeError::invalid("document id", format!("{s:?} is not written canonically")));
+        }
+        Ok(id)
     }
 }
 
@@ -269,6 +275,8 @@ mod tests {
             "BR/DBG/P07/S03/A0412:ticket/zz",
             "BR/DBG/P07/S03/A0412",
             "BR/DBG:ticket/00112233445566778899aabbccddeeff",
+            "BR/DBG/P07/S03:ticket/00112233445566778899AABBCCDDEEFF",
+            "BR/DBG/P07/S03/A0412:growth/2026-+1",
         ] {
             assert!(DocId::parse(s).is_err(), "{s} accepted");
         }

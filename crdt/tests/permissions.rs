@@ -161,7 +161,13 @@ fn a_revoked_key_writes_nothing_after_its_revocation() {
 fn a_ticket_of_another_block_cannot_be_touched() {
     let w = World::new();
     let (mut doc, _) = raise(&w, &w.sevika, AWC);
-    let r = sampark_crdt::ticket::append(&mut doc, &w.other_block_op, Action::Commented { text: text("x") }, at(1), &w.trust);
+    let r = sampark_crdt::ticket::append(
+        &mut doc,
+        &w.other_block_op,
+        Action::Commented { text: text("x") },
+        at(1),
+        &w.trust,
+    );
     assert!(r.is_err(), "the change itself is refused");
     assert_eq!(state(&w, &doc).timeline.len(), 1);
 }
@@ -172,7 +178,15 @@ fn a_ticket_of_another_block_cannot_be_touched() {
 fn who_may_raise() {
     let w = World::new();
     let s = |who: &sampark_crdt::Author, at_: &str| {
-        sampark_crdt::ticket::raise(who, scope(at_), sampark_crdt::ticket::Category::Other, "x", vec![], at(0), &w.trust)
+        sampark_crdt::ticket::raise(
+            who,
+            scope(at_),
+            sampark_crdt::ticket::Category::Other,
+            "x",
+            vec![],
+            at(0),
+            &w.trust,
+        )
     };
     assert!(s(&w.sevika, AWC).is_ok());
     assert!(s(&w.supervisor, SECTOR).is_ok());

@@ -139,7 +139,11 @@ fn every_tampered_change_is_refused_and_every_original_accepted() {
         ("uncertified key", raw(&stranger, &format!("{AWC}:growth/2023-11"), T0, 60), &w.trust),
         ("after expiry", raw(&w.sevika, &format!("{AWC}:growth/2024-11"), T0.plus_days(366), 60), &w.trust),
         ("after revocation", after_revocation, &revoked_world.trust),
-        ("revoked, made by hand", raw(&w.sevika, &format!("{AWC}:thr/2023-11"), T0.plus_hours(200), 60), &revoked_world.trust),
+        (
+            "revoked, made by hand",
+            raw(&w.sevika, &format!("{AWC}:thr/2023-11"), T0.plus_hours(200), 60),
+            &revoked_world.trust,
+        ),
     ];
     for (what, changes, trust) in crafted {
         assert!(!changes.is_empty());
