@@ -122,12 +122,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let c = ticket::append(block_relay.doc()?, &block, Action::Received, hour(3), &trust)?;
     block_relay.record(c);
 
-    println!("\n4. A forged change (Rekha's phone rewrites the ticket's text) reaches the relay.");
-    let mut forged = block_relay.carried[0].clone();
-    if let Some(byte) = forged.change.last_mut() {
-        *byte ^= 0x01;
-    }
-    let mut mallory = Replica::new("forger");
+    println!("\n4. A change altered on the way (its signature no longer matches) reaches the relay.");
+    let mut forged = block_relay.carried.first().cloned().ok_or("the relay holds no change")?;
+    forged.signature.0[0] ^= 0x01;
+    let mut mallory = Replica::new("a tampering phone");
     mallory.record(forged);
     block_relay.meet(&mallory, &trust);
 

@@ -10,7 +10,7 @@
 //! - [`identity`]: ed25519 keys, signatures, actor IDs bound to keys.
 //! - [`scope`], [`docid`]: the ICDS hierarchy and document IDs that carry their scope.
 //! - [`cert`], [`trust`]: certificates, revocations, and which chains count when.
-//! - [`signed`], [`verify`]: signed changes and the checks every change passes.
+//! - [`signed`], [`verify`](mod@verify): signed changes and the checks every change passes.
 //! - [`document`]: a replica that only takes verified changes.
 //! - [`register`]: the registers as typed entries.
 //! - [`ticket`]: helpdesk tickets as signed events and the state derived from them.

@@ -8,9 +8,10 @@
 //! 4. the author is not revoked at the change's time, and holds a certificate that counts at
 //!    that time (see [`crate::trust`]);
 //! 5. one of the author's roles may write this document ([`may_write`]);
-//! 6. the change's operations are allowed in this kind of document: registers never delete
-//!    (a mistaken entry is corrected or voided, never removed); tickets only append signed events
-//!    by the change's author, with the change's time (see [`crate::ticket`]).
+//! 6. the change's operations are allowed in this kind of document: registers only create entries
+//!    under IDs of the author's own and put scalar fields, and never delete (a mistaken entry is
+//!    corrected or voided, never removed; see [`crate::register`]); tickets only append signed
+//!    events by the change's author, with the change's time (see [`crate::ticket`]).
 //!
 //! The change's time is the timestamp its author put in it. Verification is a pure function of
 //! the signed change and the trust store, so two replicas that know the same certificates and
@@ -162,13 +163,36 @@ pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rej
     let events = match signed.doc.kind {
         DocKind::Ticket(_) => ticket_events(&signed.doc, &change, &expanded, author, at).map_err(forbidden)?,
         _ => {
-            if expanded.operations.iter().any(|op| op.action == OpType::Delete) {
-                return Err(forbidden("register entries are never deleted; void or correct them".into()));
-            }
+            register_operations(&expanded, &author).map_err(forbidden)?;
             Vec::new()
         }
     };
     Ok(Verified { doc: signed.doc.clone(), change, author, at, events })
+}
+
+/// Checks that a register change only does what the register layout allows (see
+/// [`crate::register`]): at the root, the schema version, or a new entry map under an ID that
+/// starts with the author's own key, so nobody can write an entry under somebody else's ID; inside
+/// an entry, scalar fields only. Nothing is ever deleted.
+fn register_operations(expanded: &automerge::ExpandedChange, author: &PublicKey) -> Result<(), String> {
+    use crate::register::{SCHEMA_KEY, is_entry_id};
+    let own_prefix = format!("{}-", author.short());
+    for op in &expanded.operations {
+        let Key::Map(key) = &op.key else { return Err("registers hold no lists".into()) };
+        match (&op.obj, &op.action) {
+            (_, OpType::Delete) => return Err("register entries are never deleted; void or correct them".into()),
+            (ObjectId::Root, OpType::Put(ScalarValue::Uint(_))) if key == SCHEMA_KEY => {}
+            (ObjectId::Root, OpType::Make(ObjType::Map)) => {
+                if !is_entry_id(key) || !key.starts_with(&own_prefix) || !op.pred.is_empty() {
+                    return Err(format!("a new entry needs a fresh ID of the author's own, not {key:?}"));
+                }
+            }
+            (ObjectId::Root, _) => return Err(format!("unexpected value at the root key {key:?}")),
+            (ObjectId::Id(_), OpType::Put(_)) if !op.insert => {}
+            (ObjectId::Id(_), action) => return Err(format!("entries hold scalar fields only, not {action:?}")),
+        }
+    }
+    Ok(())
 }
 
 /// The events a ticket change appends, after checking that it does nothing else.

@@ -2,16 +2,15 @@
 //! in random order with duplicated and reordered deliveries. Once everyone has met everyone,
 //! every replica must have identical heads, identical documents and identical derived ticket
 //! state, and save/load must give back the same document.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
 
 use std::collections::BTreeMap;
 
-use automerge::transaction::Transactable;
-use automerge::{ObjType, ROOT, ReadDoc};
 use common::*;
 use proptest::prelude::*;
+use sampark_crdt::register::{self, Attendance, Entry, GrowthMeasurement};
 use sampark_crdt::ticket::{self, Action, Deadlines, TicketState};
 use sampark_crdt::{Author, DocId, Document, Hlc, SignedChange, Timestamp};
 
@@ -75,6 +74,66 @@ fn identities(i: usize) -> (Author, Author) {
     (device(writer, 0), device(actor, 1))
 }
 
+/// One register edit through the register API: record a new entry, correct one, or void one.
+/// Document 0 is the growth register, document 1 the daily attendance register.
+/// A correction or void that would change nothing makes no change (`None`).
+fn register_op(
+    d: &mut Document,
+    who: &Author,
+    hlc: Hlc,
+    w: &World,
+    entry: u8,
+    field: u8,
+    value: i64,
+) -> Option<SignedChange> {
+    let existing: Vec<String> = register::entries(d).into_iter().map(|e| e.id).collect();
+    let child = format!("0a0b0c0d-{}-0", 1_600_000_000_000 + i64::from(entry));
+    let is_growth = matches!(d.id().kind, sampark_crdt::DocKind::Growth(_));
+    let pick = existing.get(usize::from(entry) % existing.len().max(1)).filter(|_| field > 0).cloned();
+    match (pick, field) {
+        (Some(id), 1) if is_growth => {
+            let mut fields = serde_json::Map::new();
+            fields.insert("weight_kg".into(), serde_json::json!(5.0 + (value.rem_euclid(100) as f64) / 10.0));
+            nothing_to_do(register::correct(d, who, hlc, &id, &fields, &w.trust))
+        }
+        (Some(id), 1) => {
+            let mut fields = serde_json::Map::new();
+            fields.insert("present".into(), serde_json::json!(value % 2 == 0));
+            nothing_to_do(register::correct(d, who, hlc, &id, &fields, &w.trust))
+        }
+        (Some(id), _) => nothing_to_do(register::void(d, who, hlc, &id, "entered twice", &w.trust)),
+        (None, _) => {
+            let e = if is_growth {
+                Entry::Growth(GrowthMeasurement {
+                    child,
+                    date: "2023-11-14".into(),
+                    weight_kg: 8.0 + f64::from(entry) / 10.0,
+                    height_cm: None,
+                    position: None,
+                    muac_mm: Some(120 + u16::from(entry)),
+                    oedema: false,
+                })
+            } else {
+                Entry::Attendance(Attendance {
+                    child,
+                    date: "2023-11-14".into(),
+                    present: value % 2 == 0,
+                    hot_meal: true,
+                })
+            };
+            Some(register::record(d, who, hlc, &e, &w.trust).unwrap().1)
+        }
+    }
+}
+
+fn nothing_to_do(r: Result<SignedChange, register::RegisterError>) -> Option<SignedChange> {
+    match r {
+        Ok(c) => Some(c),
+        Err(register::RegisterError::Edit(sampark_crdt::EditError::Empty)) => None,
+        Err(e) => panic!("register edit failed: {e}"),
+    }
+}
+
 fn ticket_action(kind: u8, w: &World) -> Action {
     match kind {
         0 => Action::Commented { text: "टिप्पणी".into() },
@@ -105,8 +164,10 @@ fn shuffle_with_duplicates(items: &[SignedChange], mut seed: u64) -> Vec<SignedC
 
 fn run(n: usize, ops: &[Op]) -> Option<TicketState> {
     let w = World::new();
-    let registers =
-        [DocId::parse(&format!("{AWC}:families")).unwrap(), DocId::parse(&format!("{AWC}:growth/2023-11")).unwrap()];
+    let registers = [
+        DocId::parse(&format!("{AWC}:growth/2023-11")).unwrap(),
+        DocId::parse(&format!("{AWC}:daily/2023-11")).unwrap(),
+    ];
     let (ticket_doc, raised) = raise(&w, &w.sevika, AWC);
     let ticket_id = ticket_doc.id().clone();
     let mut replicas: Vec<Replica> =
@@ -118,19 +179,11 @@ fn run(n: usize, ops: &[Op]) -> Option<TicketState> {
             Op::Register { replica, doc, entry, field, value } => {
                 let (writer, _) = identities(replica);
                 let r = &mut replicas[replica];
-                let at = r.tick(step).timestamp();
+                let hlc = r.tick(step);
                 let d = r.docs.entry(registers[doc].clone()).or_insert_with(|| Document::new(registers[doc].clone()));
-                let change = d
-                    .edit(&writer, at, &w.trust, |tx| {
-                        let key = format!("entry-{entry}");
-                        let obj = match tx.get(ROOT, &key)? {
-                            Some((automerge::Value::Object(ObjType::Map), id)) => id,
-                            _ => tx.put_object(ROOT, &key, ObjType::Map)?,
-                        };
-                        tx.put(&obj, format!("field-{field}"), value)
-                    })
-                    .unwrap();
-                r.log.push(change);
+                if let Some(change) = register_op(d, &writer, hlc, &w, entry, field, value) {
+                    r.log.push(change);
+                }
             }
             Op::Ticket { replica, kind } => {
                 let (_, actor) = identities(replica);
@@ -184,6 +237,11 @@ fn run(n: usize, ops: &[Op]) -> Option<TicketState> {
             assert_eq!(doc.automerge().hydrate(None), other.automerge().hydrate(None), "content of {id}");
         }
         assert_eq!(derived(r), derived(first), "derived ticket state");
+        for id in &registers {
+            if let (Some(a), Some(b)) = (r.docs.get(id), first.docs.get(id)) {
+                assert_eq!(register::read(a), register::read(b), "register view of {id}");
+            }
+        }
     }
     for (id, doc) in &first.docs {
         let loaded = Document::load(id.clone(), &doc.save()).unwrap();

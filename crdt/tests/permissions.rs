@@ -1,6 +1,6 @@
 //! Every permission rule, allowed and forbidden: who may certify whom, who may write which
 //! document, and who may do what to a ticket.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
 
@@ -119,9 +119,12 @@ fn only_a_key_above_may_revoke() {
 
 // ---- documents ----------------------------------------------------------------------------
 
+/// Creates an entry (an empty map under a fresh ID of the writer's own) in `doc` as `who`.
 fn write(w: &World, who: &sampark_crdt::Author, doc: &str) -> Result<(), EditError> {
     let mut d = Document::new(DocId::parse(doc).unwrap());
-    d.edit(who, T0.plus_hours(1), &w.trust, |tx| tx.put(ROOT, "k", "v").map(|_| ())).map(|_| ())
+    let key = sampark_crdt::register::entry_id(&who.public(), at(1));
+    d.edit(who, T0.plus_hours(1), &w.trust, |tx| tx.put_object(ROOT, key, automerge::ObjType::Map).map(|_| ()))
+        .map(|_| ())
 }
 
 fn refused_with(r: Result<(), EditError>, check: fn(&Rejection) -> bool) -> bool {
@@ -139,6 +142,43 @@ fn registers_are_written_by_their_sevika_and_supervisor_only() {
     }
     let outside = "BR/DBG/P07/S04/A0500:families";
     assert!(refused_with(write(&w, &w.supervisor, outside), |r| matches!(r, Rejection::NotPermitted { .. })));
+}
+
+#[test]
+fn register_changes_keep_to_the_layout() {
+    let w = World::new();
+    let doc = format!("{AWC}:growth/2023-11");
+    let forbidden =
+        |f: fn(&mut automerge::transaction::Transaction<'_>, String) -> Result<(), automerge::AutomergeError>,
+         key: String| {
+            let mut d = Document::new(DocId::parse(&doc).unwrap());
+            let r = d.edit(&w.sevika, T0.plus_hours(1), &w.trust, |tx| f(tx, key)).map(|_| ());
+            refused_with(r, |r| matches!(r, Rejection::Forbidden { .. }))
+        };
+    let own = sampark_crdt::register::entry_id(&w.sevika.public(), at(1));
+    let someone_elses = sampark_crdt::register::entry_id(&w.supervisor.public(), at(1));
+    // An entry under somebody else's ID, or under a made-up key; a scalar at the root; a list.
+    assert!(forbidden(|tx, k| tx.put_object(ROOT, k, automerge::ObjType::Map).map(|_| ()), someone_elses));
+    assert!(forbidden(|tx, _| tx.put_object(ROOT, "entries", automerge::ObjType::Map).map(|_| ()), own.clone()));
+    assert!(forbidden(|tx, k| tx.put(ROOT, k, 1).map(|_| ()), own.clone()));
+    assert!(forbidden(|tx, k| tx.put_object(ROOT, k, automerge::ObjType::List).map(|_| ()), own.clone()));
+    // Nested objects inside an entry.
+    assert!(forbidden(
+        |tx, k| {
+            let e = tx.put_object(ROOT, k, automerge::ObjType::Map)?;
+            tx.put_object(&e, "nested", automerge::ObjType::Map).map(|_| ())
+        },
+        own.clone()
+    ));
+    // What the layout allows: an entry of one's own with scalar fields, and the schema version.
+    assert!(write(&w, &w.sevika, &doc).is_ok());
+    let mut d = Document::new(DocId::parse(&doc).unwrap());
+    let ok = d.edit(&w.sevika, T0.plus_hours(1), &w.trust, |tx| {
+        tx.put(ROOT, "schema", automerge::ScalarValue::Uint(1))?;
+        let e = tx.put_object(ROOT, own, automerge::ObjType::Map)?;
+        tx.put(&e, "weight_kg", 7.5)
+    });
+    assert!(ok.is_ok());
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //!
 //! The document's root has one key, `events`, a list of byte strings, each a signed [`Event`].
 //! The ticket's first change creates the list and appends the "raised" event; every later change
-//! only appends events (enforced by [`crate::verify`]). Automerge merges concurrent appends
+//! only appends events (enforced by [`crate::verify`](mod@crate::verify)). Automerge merges concurrent appends
 //! without loss, so the document is simply the set of events; their order is decided by
 //! [`state::derive`], never by list position.
 //!

@@ -1,5 +1,5 @@
 //! A provisioned state for tests: the trust chain of one district with two blocks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use sampark_crdt::ticket::{self, Action, Deadlines, TicketState};
 use sampark_crdt::{
