@@ -63,6 +63,22 @@ fn valid_changes(w: &World) -> Vec<SignedChange> {
     all
 }
 
+/// The same change claiming another author: its actor bytes replaced by `who`'s, and the header
+/// checksum recomputed so that it still parses. Only the signature can catch it.
+fn with_actor_of(c: &SignedChange, who: &Author) -> SignedChange {
+    use sha2::Digest;
+    let original = automerge::Change::from_bytes(c.change.clone()).unwrap();
+    let (from, to) = (original.actor_id().to_bytes().to_vec(), who.actor().to_bytes().to_vec());
+    let at = c.change.windows(from.len()).position(|w| w == from.as_slice()).expect("actor bytes in the change");
+    let mut m = c.clone();
+    m.change[at..at + to.len()].copy_from_slice(&to);
+    let hash = sha2::Sha256::digest(&m.change[8..]);
+    m.change[4..8].copy_from_slice(&hash[..4]);
+    let parsed = automerge::Change::from_bytes(m.change.clone()).unwrap();
+    assert_eq!(parsed.actor_id(), &who.actor(), "the forgery parses with the new actor");
+    m
+}
+
 /// Verifies `c`, checking a fresh replica applies nothing when it is refused.
 fn refused(trust: &TrustStore, c: &SignedChange) -> bool {
     let result = verify(c, trust);
@@ -104,6 +120,7 @@ fn every_tampered_change_is_refused_and_every_original_accepted() {
         let change = automerge::Change::from_bytes(c.change.clone()).unwrap();
         m.signature = SignedChange::sign(c.doc.clone(), &change, &forger).signature;
         mutated.push(("signed by another key".into(), m));
+        mutated.push(("actor replaced, checksum fixed".into(), with_actor_of(c, &author(88))));
         let mut m = c.clone();
         m.doc = DocId::parse(&format!("{AWC}:growth/2023-12")).unwrap();
         mutated.push(("replayed into another document".into(), m));
