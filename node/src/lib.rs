@@ -5,5 +5,6 @@
 //! local API. So far it holds the binding between a device's key and its libp2p identity.
 
 pub mod identity;
+pub mod proto;
 
 pub use sampark_crdt as crdt;

@@ -1,0 +1,115 @@
+//! What a contact session reads of its own node ([`Local`]), and an in-memory node
+//! ([`MemoryNode`]) that implements it for tests and the simulator.
+//!
+//! The session never writes: received changes come out of it as [`super::Out::Deliver`] and the
+//! driver applies and stores them (the daemon durably, in sled; the simulator in memory) before
+//! it hands the session its next input.
+
+use std::collections::BTreeMap;
+
+use automerge::ChangeHash;
+use sampark_crdt::verify::Verified;
+use sampark_crdt::{ApplyError, Certificate, DocId, Document, PublicKey, SignedChange, TrustStore};
+
+/// A node's data, as a session reads it.
+pub trait Local {
+    /// This node's key.
+    fn key(&self) -> PublicKey;
+    /// This node's certificates, root first.
+    fn chain(&self) -> Vec<Certificate>;
+    /// What this node knows of certificates and revocations.
+    fn trust(&self) -> &TrustStore;
+    /// Every document held, with its heads.
+    fn documents(&self) -> Vec<(DocId, Vec<ChangeHash>)>;
+    /// The heads of `doc`, if held.
+    fn heads(&self, doc: &DocId) -> Option<Vec<ChangeHash>>;
+    /// True when the change `hash` of `doc` is held.
+    fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool;
+    /// The signed changes of `doc` that a holder of `their_heads` lacks, dependencies first.
+    /// Heads this node does not know are ignored (the peer will send those changes instead).
+    fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange>;
+}
+
+/// A node held in memory: documents, the signed changes that made them, and a trust store.
+#[derive(Debug, Clone)]
+pub struct MemoryNode {
+    key: PublicKey,
+    chain: Vec<Certificate>,
+    trust: TrustStore,
+    docs: BTreeMap<DocId, Document>,
+    signed: BTreeMap<ChangeHash, SignedChange>,
+}
+
+impl MemoryNode {
+    /// A node with key `key`, certificates `chain` (root first) and trust store `trust`.
+    pub fn new(key: PublicKey, chain: Vec<Certificate>, trust: TrustStore) -> MemoryNode {
+        MemoryNode { key, chain, trust, docs: BTreeMap::new(), signed: BTreeMap::new() }
+    }
+
+    /// Mutable access to the trust store (to add what a peer taught).
+    pub fn trust_mut(&mut self) -> &mut TrustStore {
+        &mut self.trust
+    }
+
+    /// The replica of `doc`, if held.
+    pub fn document(&self, doc: &DocId) -> Option<&Document> {
+        self.docs.get(doc)
+    }
+
+    /// The replica of `doc`, made empty if not held, for local edits.
+    pub fn document_mut(&mut self, doc: &DocId) -> &mut Document {
+        self.docs.entry(doc.clone()).or_insert_with(|| Document::new(doc.clone()))
+    }
+
+    /// Keeps a signed change this node made itself (already applied to its document).
+    pub fn record_own(&mut self, change: SignedChange) {
+        if let Ok(c) = automerge::Change::from_bytes(change.change.clone()) {
+            self.signed.insert(c.hash(), change);
+        }
+    }
+
+    /// Applies and keeps a change a session delivered (already verified).
+    pub fn deliver(&mut self, signed: SignedChange, verified: Verified) -> Result<(), ApplyError> {
+        let hash = verified.change.hash();
+        self.document_mut(&signed.doc).apply_verified(verified)?;
+        self.signed.insert(hash, signed);
+        Ok(())
+    }
+
+    /// How many signed changes are held.
+    pub fn change_count(&self) -> usize {
+        self.signed.len()
+    }
+}
+
+impl Local for MemoryNode {
+    fn key(&self) -> PublicKey {
+        self.key
+    }
+
+    fn chain(&self) -> Vec<Certificate> {
+        self.chain.clone()
+    }
+
+    fn trust(&self) -> &TrustStore {
+        &self.trust
+    }
+
+    fn documents(&self) -> Vec<(DocId, Vec<ChangeHash>)> {
+        self.docs.iter().filter(|(_, d)| !d.heads().is_empty()).map(|(id, d)| (id.clone(), d.heads())).collect()
+    }
+
+    fn heads(&self, doc: &DocId) -> Option<Vec<ChangeHash>> {
+        self.docs.get(doc).map(Document::heads).filter(|h| !h.is_empty())
+    }
+
+    fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool {
+        self.docs.get(doc).is_some_and(|d| d.has_change(hash))
+    }
+
+    fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
+        let Some(d) = self.docs.get(doc) else { return Vec::new() };
+        let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();
+        d.automerge().get_changes(&known).iter().filter_map(|c| self.signed.get(&c.hash()).cloned()).collect()
+    }
+}

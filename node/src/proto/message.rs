@@ -1,0 +1,264 @@
+//! The messages of a contact, and their canonical encoding.
+//!
+//! Every message is one frame: a type byte, then fields encoded with `sampark_crdt::codec`
+//! (fixed-width little-endian integers, length-prefixed bytes, every length checked against a
+//! limit before anything is allocated). [`Message::decode`] never panics and refuses trailing
+//! bytes. The transport frames messages with a length prefix and refuses frames longer than
+//! [`MAX_FRAME`] before reading them.
+
+use automerge::ChangeHash;
+use sampark_crdt::codec::{DecodeError, Reader, Writer};
+use sampark_crdt::docid::MAX_DOC_ID_LEN;
+use sampark_crdt::{Certificate, DocId, Hlc, Revocation, SignedChange};
+
+use super::reconcile::{Fingerprint, Prefix};
+
+/// The protocol version this code speaks.
+pub const VERSION: u16 = 1;
+/// Largest frame either side sends or accepts, in bytes.
+pub const MAX_FRAME: usize = 1024 * 1024;
+/// Most certificates or revocations in one message.
+pub const MAX_TRUST_RECORDS: usize = 512;
+/// Most prefixes in one fingerprints message (16 children of up to 64 prefixes).
+pub const MAX_PREFIXES: usize = 1024;
+/// Most documents listed in one items, offer or want message.
+pub const MAX_DOCS: usize = 4096;
+/// Most heads of one document.
+pub const MAX_HEADS: usize = 64;
+/// Most changes in one changes message (their bytes are bounded by [`MAX_FRAME`]).
+pub const MAX_CHANGES: usize = 1024;
+/// Longest reason in a refusal.
+pub const MAX_REASON: usize = 500;
+
+/// A document and the heads its sender holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocHeads {
+    /// The document.
+    pub doc: DocId,
+    /// The sender's heads, sorted.
+    pub heads: Vec<ChangeHash>,
+}
+
+/// One message of a contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// First message each way: who I am (my certificate chain), the revocations I know, my clock.
+    Hello {
+        /// The sender's protocol version.
+        version: u16,
+        /// The sender's certificates, root first.
+        chain: Vec<Certificate>,
+        /// Revocations the sender knows.
+        revocations: Vec<Revocation>,
+        /// The sender's hybrid logical clock.
+        clock: Hlc,
+    },
+    /// The sender will not go on, and why (read by people in logs and `sync` summaries).
+    Refuse {
+        /// Why.
+        reason: String,
+    },
+    /// Fingerprints of the shared documents under some prefixes.
+    Fingerprints(Vec<(Prefix, Fingerprint)>),
+    /// Every shared document under a prefix, with heads.
+    Items {
+        /// The prefix.
+        prefix: Prefix,
+        /// The sender's documents under it.
+        docs: Vec<DocHeads>,
+    },
+    /// Documents the sender carries or holds for others that the receiver may take.
+    Offer(Vec<DocHeads>),
+    /// Answer to an offer: the documents wanted, with the wanter's heads (empty if it has none).
+    Want(Vec<DocHeads>),
+    /// Certificates and revocations the receiver needs to check changes that follow.
+    Trust {
+        /// Certificates.
+        certificates: Vec<Certificate>,
+        /// Revocations.
+        revocations: Vec<Revocation>,
+    },
+    /// Signed changes, most urgent first.
+    Changes(Vec<SignedChange>),
+    /// The sender has nothing more to send in this contact.
+    Done,
+}
+
+const HELLO: u8 = 1;
+const REFUSE: u8 = 2;
+const FINGERPRINTS: u8 = 3;
+const ITEMS: u8 = 4;
+const OFFER: u8 = 5;
+const WANT: u8 = 6;
+const TRUST: u8 = 7;
+const CHANGES: u8 = 8;
+const DONE: u8 = 9;
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn read_count(r: &mut Reader<'_>, max: usize, what: &'static str) -> Result<usize, DecodeError> {
+    let n = usize::try_from(r.u32(what)?).unwrap_or(usize::MAX);
+    if n > max {
+        return Err(DecodeError::TooLong { what, len: n, max });
+    }
+    Ok(n)
+}
+
+fn write_doc_heads(w: &mut Writer, docs: &[DocHeads]) {
+    w.u32(count(docs.len()));
+    for d in docs {
+        w.str(&d.doc.to_string()).u32(count(d.heads.len()));
+        for h in &d.heads {
+            w.fixed(&h.0);
+        }
+    }
+}
+
+fn read_doc_heads(r: &mut Reader<'_>) -> Result<Vec<DocHeads>, DecodeError> {
+    let n = read_count(r, MAX_DOCS, "documents")?;
+    let mut docs = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        let doc = DocId::parse(r.str(MAX_DOC_ID_LEN, "document id")?)?;
+        let k = read_count(r, MAX_HEADS, "heads")?;
+        let heads = (0..k).map(|_| r.array("head").map(ChangeHash)).collect::<Result<_, _>>()?;
+        docs.push(DocHeads { doc, heads });
+    }
+    Ok(docs)
+}
+
+fn write_trust(w: &mut Writer, certificates: &[Certificate], revocations: &[Revocation]) {
+    w.u32(count(certificates.len()));
+    for c in certificates {
+        w.bytes(&c.encode());
+    }
+    w.u32(count(revocations.len()));
+    for rv in revocations {
+        w.bytes(&rv.encode());
+    }
+}
+
+type TrustRecords = (Vec<Certificate>, Vec<Revocation>);
+
+fn read_trust(r: &mut Reader<'_>) -> Result<TrustRecords, DecodeError> {
+    let n = read_count(r, MAX_TRUST_RECORDS, "certificates")?;
+    let certificates =
+        (0..n).map(|_| Certificate::decode(r.bytes(Certificate::MAX_LEN, "certificate")?)).collect::<Result<_, _>>()?;
+    let n = read_count(r, MAX_TRUST_RECORDS, "revocations")?;
+    let revocations =
+        (0..n).map(|_| Revocation::decode(r.bytes(Revocation::MAX_LEN, "revocation")?)).collect::<Result<_, _>>()?;
+    Ok((certificates, revocations))
+}
+
+impl Message {
+    /// A short name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Message::Hello { .. } => "hello",
+            Message::Refuse { .. } => "refuse",
+            Message::Fingerprints(_) => "fingerprints",
+            Message::Items { .. } => "items",
+            Message::Offer(_) => "offer",
+            Message::Want(_) => "want",
+            Message::Trust { .. } => "trust",
+            Message::Changes(_) => "changes",
+            Message::Done => "done",
+        }
+    }
+
+    /// The canonical encoding (one frame, without the transport's length prefix).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        match self {
+            Message::Hello { version, chain, revocations, clock } => {
+                w.u8(HELLO).u32(u32::from(*version));
+                write_trust(&mut w, chain, revocations);
+                w.i64(clock.wall).u32(clock.logical);
+            }
+            Message::Refuse { reason } => {
+                w.u8(REFUSE).str(reason);
+            }
+            Message::Fingerprints(list) => {
+                w.u8(FINGERPRINTS).u32(count(list.len()));
+                for (p, f) in list {
+                    p.write(&mut w);
+                    f.write(&mut w);
+                }
+            }
+            Message::Items { prefix, docs } => {
+                w.u8(ITEMS);
+                prefix.write(&mut w);
+                write_doc_heads(&mut w, docs);
+            }
+            Message::Offer(docs) => {
+                w.u8(OFFER);
+                write_doc_heads(&mut w, docs);
+            }
+            Message::Want(docs) => {
+                w.u8(WANT);
+                write_doc_heads(&mut w, docs);
+            }
+            Message::Trust { certificates, revocations } => {
+                w.u8(TRUST);
+                write_trust(&mut w, certificates, revocations);
+            }
+            Message::Changes(changes) => {
+                w.u8(CHANGES).u32(count(changes.len()));
+                for c in changes {
+                    w.bytes(&c.encode());
+                }
+            }
+            Message::Done => {
+                w.u8(DONE);
+            }
+        }
+        w.finish()
+    }
+
+    /// Decodes one frame.
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        if bytes.len() > MAX_FRAME {
+            return Err(DecodeError::TooLong { what: "frame", len: bytes.len(), max: MAX_FRAME });
+        }
+        let mut r = Reader::new(bytes);
+        let message = match r.u8("message type")? {
+            HELLO => {
+                let version = u16::try_from(r.u32("version")?).unwrap_or(u16::MAX);
+                let (chain, revocations) = read_trust(&mut r)?;
+                let clock = Hlc { wall: r.i64("clock wall")?, logical: r.u32("clock logical")? };
+                Message::Hello { version, chain, revocations, clock }
+            }
+            REFUSE => Message::Refuse { reason: r.str(MAX_REASON, "reason")?.to_owned() },
+            FINGERPRINTS => {
+                let n = read_count(&mut r, MAX_PREFIXES, "prefixes")?;
+                let list =
+                    (0..n)
+                        .map(|_| Ok((Prefix::read(&mut r)?, Fingerprint::read(&mut r)?)))
+                        .collect::<Result<_, DecodeError>>()?;
+                Message::Fingerprints(list)
+            }
+            ITEMS => {
+                let prefix = Prefix::read(&mut r)?;
+                Message::Items { prefix, docs: read_doc_heads(&mut r)? }
+            }
+            OFFER => Message::Offer(read_doc_heads(&mut r)?),
+            WANT => Message::Want(read_doc_heads(&mut r)?),
+            TRUST => {
+                let (certificates, revocations) = read_trust(&mut r)?;
+                Message::Trust { certificates, revocations }
+            }
+            CHANGES => {
+                let n = read_count(&mut r, MAX_CHANGES, "changes")?;
+                let changes = (0..n)
+                    .map(|_| SignedChange::decode(r.bytes(SignedChange::MAX_LEN, "signed change")?))
+                    .collect::<Result<_, _>>()?;
+                Message::Changes(changes)
+            }
+            DONE => Message::Done,
+            other => return Err(DecodeError::invalid("message type", format!("{other}"))),
+        };
+        r.finish()?;
+        Ok(message)
+    }
+}

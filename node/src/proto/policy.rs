@@ -1,0 +1,79 @@
+//! Who keeps what, and who carries what for whom: decided from certificates alone.
+//!
+//! - A node **keeps** the documents of its own scope for good: a sevika her centre's registers
+//!   and tickets, a supervisor her sector's, a relay its whole subtree. Operators run no node.
+//! - A phone (sevika or supervisor) **carries** documents of other centres of its own block that
+//!   another phone gives it, toward the block relay. It takes nothing to carry from a relay: what
+//!   a relay has is already upstream.
+//!
+//! In a contact, the documents both sides keep are *shared*: they are reconciled both ways, so
+//! after the contact both hold the same version. Everything else one side holds that the other
+//! keeps or carries is *offered* one way.
+
+use sampark_crdt::{DocId, Grant, Level, Role};
+
+/// True when a node holding `grants` keeps `doc` for good.
+pub fn keeps(grants: &[Grant], doc: &DocId) -> bool {
+    grants.iter().any(|g| match g.role {
+        Role::Sevika => g.scope == doc.scope,
+        Role::Supervisor | Role::BlockRelay | Role::DistrictRelay | Role::StateHub => g.scope.contains(&doc.scope),
+        Role::Operator => false,
+    })
+}
+
+/// True when a node is a relay.
+pub fn is_relay(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| g.role.is_relay())
+}
+
+/// True when a phone holding `grants` takes `doc` from a peer holding `peer` to carry it upward.
+pub fn carries(grants: &[Grant], peer: &[Grant], doc: &DocId) -> bool {
+    if is_relay(peer) || keeps(grants, doc) {
+        return false;
+    }
+    let doc_block = doc.scope.ancestor(Level::Block);
+    grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Sevika | Role::Supervisor) && g.scope.ancestor(Level::Block) == doc_block)
+}
+
+/// True when `doc` is shared between the two sides (both keep it).
+pub fn shared(mine: &[Grant], theirs: &[Grant], doc: &DocId) -> bool {
+    keeps(mine, doc) && keeps(theirs, doc)
+}
+
+/// True when a node holding `grants` takes `doc` from a peer holding `peer` at all.
+pub fn takes(grants: &[Grant], peer: &[Grant], doc: &DocId) -> bool {
+    keeps(grants, doc) || carries(grants, peer, doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sampark_crdt::Scope;
+
+    fn g(role: Role, scope: &str) -> Vec<Grant> {
+        vec![Grant { role, scope: Scope::parse(scope).unwrap() }]
+    }
+
+    fn d(s: &str) -> DocId {
+        DocId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn keeping_and_carrying() {
+        let sevika = g(Role::Sevika, "BR/DBG/P07/S03/A0412");
+        let other = g(Role::Sevika, "BR/DBG/P07/S05/A0500");
+        let relay = g(Role::BlockRelay, "BR/DBG/P07");
+        let own = d("BR/DBG/P07/S03/A0412:families");
+        let theirs = d("BR/DBG/P07/S05/A0500:families");
+        let far = d("BR/DBG/P08/S01/A0001:families");
+        assert!(keeps(&sevika, &own) && !keeps(&sevika, &theirs));
+        assert!(keeps(&relay, &own) && keeps(&relay, &theirs) && !keeps(&relay, &far));
+        assert!(carries(&sevika, &other, &theirs), "a phone carries its block's data from a phone");
+        assert!(!carries(&sevika, &relay, &theirs), "but not from the relay");
+        assert!(!carries(&sevika, &other, &far), "nor another block's");
+        assert!(shared(&sevika, &relay, &own) && !shared(&sevika, &other, &own));
+        assert!(!keeps(&g(Role::Operator, "BR/DBG/P07"), &own));
+    }
+}

@@ -1,0 +1,515 @@
+//! One contact with one peer, as a state machine: bytes and time in, bytes and actions out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::ChangeHash;
+use sampark_crdt::verify::{Verified, verify};
+use sampark_crdt::{Certificate, DocId, DocKind, Grant, PublicKey, Revocation, SignedChange, Timestamp, TrustStore};
+
+use super::local::Local;
+use super::message::{DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_TRUST_RECORDS, Message, VERSION};
+use super::policy;
+use super::reconcile::{Index, Prefix, Step, step};
+
+/// Settings of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Stop sending changes once this many bytes have been sent (a short contact: send the most
+    /// urgent first and stop). `None`: no limit.
+    pub budget_bytes: Option<u64>,
+    /// Largest changes frame, in bytes (at most [`MAX_FRAME`]).
+    pub batch_bytes: usize,
+    /// Give up when the peer has been silent this long, in milliseconds.
+    pub idle_timeout_ms: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { budget_bytes: None, batch_bytes: 256 * 1024, idle_timeout_ms: 60_000 }
+    }
+}
+
+/// An input to the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum In {
+    /// The connection is up: say hello.
+    Connected,
+    /// A frame arrived from the peer.
+    Frame(Vec<u8>),
+    /// Time passed.
+    Tick,
+}
+
+/// What the session asks its driver to do.
+#[derive(Debug, Clone)]
+pub enum Out {
+    /// Send this frame to the peer.
+    Send(Vec<u8>),
+    /// Store these certificates and revocations (their signatures verified).
+    LearnTrust {
+        /// Certificates.
+        certificates: Vec<Certificate>,
+        /// Revocations.
+        revocations: Vec<Revocation>,
+    },
+    /// Apply and store these verified changes, then feed the session its next input.
+    Deliver(Vec<(SignedChange, Verified)>),
+    /// The contact is over; close the connection.
+    Finished(Summary),
+}
+
+/// How a contact ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome", content = "reason")]
+pub enum Outcome {
+    /// Still going.
+    #[default]
+    Running,
+    /// Both sides sent everything.
+    Complete,
+    /// The byte budget ran out; the rest goes at the next contact.
+    BudgetExhausted,
+    /// This side refused the peer.
+    Refused(String),
+    /// The peer refused this side.
+    RefusedByPeer(String),
+    /// The peer went silent.
+    TimedOut,
+}
+
+/// What moved in a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Summary {
+    /// The peer.
+    pub peer: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Frames and bytes sent.
+    pub frames_sent: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Frames received.
+    pub frames_received: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Signed changes sent.
+    pub changes_sent: u64,
+    /// Documents changes were sent for.
+    pub docs_sent: u64,
+    /// Signed changes received and accepted.
+    pub changes_received: u64,
+    /// Signed changes received and refused (bad signature, no right, not wanted).
+    pub changes_refused: u64,
+    /// Documents found different by reconciliation.
+    pub docs_differing: u64,
+    /// Round trips: times this side answered a frame that needed an answer.
+    pub rounds: u64,
+}
+
+/// A document whose missing changes are to be sent.
+#[derive(Debug, Clone)]
+struct Pending {
+    doc: DocId,
+    their_heads: Vec<ChangeHash>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    New,
+    Syncing,
+    Over,
+}
+
+/// A contact session with one authenticated peer.
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+    peer: PublicKey,
+    phase: Phase,
+    trust: Option<TrustStore>,
+    mine: Vec<Grant>,
+    theirs: Vec<Grant>,
+    index: Index,
+    awaiting_fingerprints: BTreeSet<Prefix>,
+    awaiting_items: BTreeSet<Prefix>,
+    awaiting_offer: bool,
+    awaiting_want: bool,
+    offered: BTreeSet<DocId>,
+    pending: BTreeMap<DocId, Pending>,
+    peer_knows: BTreeSet<PublicKey>,
+    sent_done: bool,
+    peer_done: bool,
+    last_heard: Timestamp,
+    summary: Summary,
+}
+
+impl Session {
+    /// A session with `peer`, whose key the transport has authenticated.
+    pub fn new(peer: PublicKey, config: Config, now: Timestamp) -> Session {
+        Session {
+            config,
+            peer,
+            phase: Phase::New,
+            trust: None,
+            mine: Vec::new(),
+            theirs: Vec::new(),
+            index: Index::default(),
+            awaiting_fingerprints: BTreeSet::new(),
+            awaiting_items: BTreeSet::new(),
+            awaiting_offer: false,
+            awaiting_want: false,
+            offered: BTreeSet::new(),
+            pending: BTreeMap::new(),
+            peer_knows: BTreeSet::new(),
+            sent_done: false,
+            peer_done: false,
+            last_heard: now,
+            summary: Summary { peer: peer.short(), ..Summary::default() },
+        }
+    }
+
+    /// True once the session has finished (the driver closes the connection).
+    pub fn is_over(&self) -> bool {
+        self.phase == Phase::Over
+    }
+
+    /// The figures so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Handles one input at time `now`, reading the node through `local`.
+    pub fn handle(&mut self, input: In, local: &dyn Local, now: Timestamp) -> Vec<Out> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Over {
+            return out;
+        }
+        match input {
+            In::Connected => self.hello(local, now, &mut out),
+            In::Tick => {
+                if now.0.saturating_sub(self.last_heard.0) > self.config.idle_timeout_ms {
+                    self.finish(Outcome::TimedOut, &mut out);
+                }
+                return out;
+            }
+            In::Frame(bytes) => {
+                self.last_heard = now;
+                self.summary.frames_received += 1;
+                self.summary.bytes_received += bytes.len() as u64;
+                match Message::decode(&bytes) {
+                    Ok(message) => self.receive(message, local, now, &mut out),
+                    Err(e) => self.refuse(format!("malformed {} byte frame: {e}", bytes.len()), &mut out),
+                }
+            }
+        }
+        if self.phase == Phase::Syncing {
+            self.progress(local, &mut out);
+        }
+        out
+    }
+
+    fn send(&mut self, message: &Message, out: &mut Vec<Out>) {
+        let frame = message.encode();
+        self.summary.frames_sent += 1;
+        self.summary.bytes_sent += frame.len() as u64;
+        out.push(Out::Send(frame));
+    }
+
+    fn finish(&mut self, outcome: Outcome, out: &mut Vec<Out>) {
+        self.phase = Phase::Over;
+        self.summary.outcome = outcome;
+        out.push(Out::Finished(self.summary.clone()));
+    }
+
+    fn refuse(&mut self, reason: String, out: &mut Vec<Out>) {
+        self.send(&Message::Refuse { reason: reason.clone() }, out);
+        self.finish(Outcome::Refused(reason), out);
+    }
+
+    fn hello(&mut self, local: &dyn Local, _now: Timestamp, out: &mut Vec<Out>) {
+        let revocations: Vec<Revocation> = local.trust().revocations().take(MAX_TRUST_RECORDS).cloned().collect();
+        let message = Message::Hello { version: VERSION, chain: local.chain(), revocations, clock: Default::default() };
+        self.send(&message, out);
+    }
+
+    fn receive(&mut self, message: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
+        match (self.phase, message) {
+            (_, Message::Refuse { reason }) => self.finish(Outcome::RefusedByPeer(reason), out),
+            (Phase::New, Message::Hello { version, chain, revocations, .. }) => {
+                self.start(version, chain, revocations, local, now, out);
+            }
+            (Phase::New, other) => self.refuse(format!("expected hello, got {}", other.name()), out),
+            (Phase::Syncing, Message::Hello { .. }) => self.refuse("a second hello".into(), out),
+            (Phase::Syncing, Message::Fingerprints(list)) => self.on_fingerprints(list, out),
+            (Phase::Syncing, Message::Items { prefix, docs }) => self.on_items(prefix, docs),
+            (Phase::Syncing, Message::Offer(docs)) => self.on_offer(docs, local, out),
+            (Phase::Syncing, Message::Want(docs)) => self.on_want(docs),
+            (Phase::Syncing, Message::Trust { certificates, revocations }) => {
+                self.learn(certificates, revocations, out);
+            }
+            (Phase::Syncing, Message::Changes(changes)) => self.on_changes(changes, local, out),
+            (Phase::Syncing, Message::Done) => self.peer_done = true,
+            (Phase::Over, _) => {}
+        }
+    }
+
+    /// Takes the peer's certificates and revocations into this session's trust view.
+    fn learn(&mut self, certificates: Vec<Certificate>, revocations: Vec<Revocation>, out: &mut Vec<Out>) {
+        let Some(trust) = self.trust.as_mut() else { return };
+        let certificates: Vec<Certificate> =
+            certificates.into_iter().filter(|c| trust.add_certificate(c.clone()).unwrap_or(false)).collect();
+        let revocations: Vec<Revocation> =
+            revocations.into_iter().filter(|r| trust.add_revocation(r.clone()).unwrap_or(false)).collect();
+        if !certificates.is_empty() || !revocations.is_empty() {
+            out.push(Out::LearnTrust { certificates, revocations });
+        }
+    }
+
+    fn start(
+        &mut self,
+        version: u16,
+        chain: Vec<Certificate>,
+        revocations: Vec<Revocation>,
+        local: &dyn Local,
+        now: Timestamp,
+        out: &mut Vec<Out>,
+    ) {
+        if version != VERSION {
+            return self
+                .refuse(format!("protocol version {version} is not supported; this node speaks {VERSION}"), out);
+        }
+        self.trust = Some(local.trust().clone());
+        self.phase = Phase::Syncing;
+        self.learn(chain, revocations, out);
+        let trust = self.trust.as_ref().map(|t| (t.grants(&local.key(), now), t.grants(&self.peer, now)));
+        let Some((mine, theirs)) = trust else { return };
+        if theirs.is_empty() {
+            return self.refuse(format!("{} has no valid certificate", self.peer.short()), out);
+        }
+        if mine.is_empty() {
+            return self.refuse("this node has no valid certificate; enrol it first".into(), out);
+        }
+        self.peer_knows.insert(self.peer);
+        self.index = Index::new(local.documents().into_iter().filter(|(d, _)| policy::shared(&mine, &theirs, d)));
+        let root = Prefix::root();
+        let fingerprint = self.index.fingerprint(&root);
+        self.send(&Message::Fingerprints(vec![(root, fingerprint)]), out);
+        self.awaiting_fingerprints.insert(root);
+        let offer: Vec<DocHeads> = local
+            .documents()
+            .into_iter()
+            .filter(|(d, _)| !policy::shared(&mine, &theirs, d) && policy::takes(&theirs, &mine, d))
+            .take(MAX_DOCS)
+            .map(|(doc, heads)| DocHeads { doc, heads })
+            .collect();
+        self.offered = offer.iter().map(|d| d.doc.clone()).collect();
+        self.send(&Message::Offer(offer), out);
+        self.awaiting_offer = true;
+        self.awaiting_want = true;
+        self.mine = mine;
+        self.theirs = theirs;
+    }
+
+    fn on_fingerprints(&mut self, list: Vec<(Prefix, super::reconcile::Fingerprint)>, out: &mut Vec<Out>) {
+        let mut children = Vec::new();
+        let mut answered = false;
+        for (prefix, theirs) in list {
+            if !self.awaiting_fingerprints.remove(&prefix) {
+                continue;
+            }
+            answered = true;
+            let mine = self.index.fingerprint(&prefix);
+            match step(&prefix, mine, theirs) {
+                Step::Same => {}
+                Step::SendItems => {
+                    let docs = self
+                        .index
+                        .range(&prefix)
+                        .iter()
+                        .map(|e| DocHeads { doc: e.doc.clone(), heads: e.heads.clone() })
+                        .collect();
+                    self.send(&Message::Items { prefix, docs }, out);
+                    self.awaiting_items.insert(prefix);
+                }
+                Step::Split => {
+                    for child in prefix.children() {
+                        children.push((child, self.index.fingerprint(&child)));
+                        self.awaiting_fingerprints.insert(child);
+                    }
+                }
+            }
+        }
+        if !children.is_empty() {
+            self.send(&Message::Fingerprints(children), out);
+        }
+        if answered {
+            self.summary.rounds += 1;
+        }
+    }
+
+    fn on_items(&mut self, prefix: Prefix, docs: Vec<DocHeads>) {
+        if !self.awaiting_items.remove(&prefix) {
+            return;
+        }
+        let theirs: BTreeMap<&DocId, &Vec<ChangeHash>> = docs.iter().map(|d| (&d.doc, &d.heads)).collect();
+        for entry in self.index.range(&prefix) {
+            let their_heads = theirs.get(&entry.doc).map(|h| h.to_vec()).unwrap_or_default();
+            if their_heads != entry.heads {
+                self.summary.docs_differing += 1;
+                self.pending.insert(entry.doc.clone(), Pending { doc: entry.doc.clone(), their_heads });
+            }
+        }
+        let only_theirs = docs.iter().filter(|d| self.index.get(&d.doc).is_none()).count();
+        self.summary.docs_differing += only_theirs as u64;
+    }
+
+    fn on_offer(&mut self, docs: Vec<DocHeads>, local: &dyn Local, out: &mut Vec<Out>) {
+        if !self.awaiting_offer {
+            return;
+        }
+        self.awaiting_offer = false;
+        let want: Vec<DocHeads> = docs
+            .into_iter()
+            .filter(|d| policy::takes(&self.mine, &self.theirs, &d.doc))
+            .filter(|d| !d.heads.iter().all(|h| local.has_change(&d.doc, h)))
+            .map(|d| DocHeads { heads: local.heads(&d.doc).unwrap_or_default(), doc: d.doc })
+            .collect();
+        self.send(&Message::Want(want), out);
+        self.summary.rounds += 1;
+    }
+
+    fn on_want(&mut self, docs: Vec<DocHeads>) {
+        if !self.awaiting_want {
+            return;
+        }
+        self.awaiting_want = false;
+        for d in docs.into_iter().filter(|d| self.offered.contains(&d.doc)) {
+            self.pending.insert(d.doc.clone(), Pending { doc: d.doc, their_heads: d.heads });
+        }
+    }
+
+    fn on_changes(&mut self, changes: Vec<SignedChange>, local: &dyn Local, out: &mut Vec<Out>) {
+        let Some(trust) = self.trust.as_ref() else { return };
+        let mut accepted = Vec::new();
+        for signed in changes {
+            if !policy::takes(&self.mine, &self.theirs, &signed.doc) {
+                self.summary.changes_refused += 1;
+                continue;
+            }
+            match verify(&signed, trust) {
+                Ok(v) if local.has_change(&signed.doc, &v.change.hash()) => {}
+                Ok(v) => accepted.push((signed, v)),
+                Err(_) => self.summary.changes_refused += 1,
+            }
+        }
+        self.summary.changes_received += accepted.len() as u64;
+        if !accepted.is_empty() {
+            out.push(Out::Deliver(accepted));
+        }
+    }
+
+    /// Once reconciliation has settled, sends what the peer lacks (most urgent first), then
+    /// "done"; finishes when both sides are done.
+    fn progress(&mut self, local: &dyn Local, out: &mut Vec<Out>) {
+        let settled = self.awaiting_fingerprints.is_empty()
+            && self.awaiting_items.is_empty()
+            && !self.awaiting_offer
+            && !self.awaiting_want;
+        if settled && !self.sent_done {
+            if self.send_pending(local, out) == Outcome::BudgetExhausted {
+                self.summary.outcome = Outcome::BudgetExhausted;
+            }
+            self.send(&Message::Done, out);
+            self.sent_done = true;
+        }
+        if self.sent_done && self.peer_done {
+            let outcome = match &self.summary.outcome {
+                Outcome::Running => Outcome::Complete,
+                other => other.clone(),
+            };
+            self.finish(outcome, out);
+        }
+    }
+
+    fn send_pending(&mut self, local: &dyn Local, out: &mut Vec<Out>) -> Outcome {
+        let mut queue: Vec<(u8, i64, Vec<SignedChange>)> = std::mem::take(&mut self.pending)
+            .into_values()
+            .map(|p| {
+                let changes = local.missing(&p.doc, &p.their_heads);
+                let newest = changes
+                    .iter()
+                    .filter_map(|c| automerge::Change::from_bytes(c.change.clone()).ok())
+                    .map(|c| c.timestamp())
+                    .max();
+                (urgency(&p.doc), newest.unwrap_or(0), changes)
+            })
+            .filter(|(_, _, changes)| !changes.is_empty())
+            .collect();
+        queue.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut batch: Vec<SignedChange> = Vec::new();
+        let mut batch_bytes = 0usize;
+        for (_, _, changes) in queue {
+            self.summary.docs_sent += 1;
+            for change in changes {
+                let size = change.encode().len() + 4;
+                let over_budget =
+                    self.config.budget_bytes.is_some_and(|b| self.summary.bytes_sent + (batch_bytes + size) as u64 > b);
+                if over_budget {
+                    self.flush_batch(&mut batch, local, out);
+                    return Outcome::BudgetExhausted;
+                }
+                if batch_bytes + size > self.config.batch_bytes.min(MAX_FRAME - 1024) || batch.len() == MAX_CHANGES {
+                    self.flush_batch(&mut batch, local, out);
+                    batch_bytes = 0;
+                }
+                batch_bytes += size;
+                batch.push(change);
+            }
+        }
+        self.flush_batch(&mut batch, local, out);
+        Outcome::Complete
+    }
+
+    /// Sends the certificates the peer needs for `batch`'s authors, then the batch.
+    fn flush_batch(&mut self, batch: &mut Vec<SignedChange>, local: &dyn Local, out: &mut Vec<Out>) {
+        if batch.is_empty() {
+            return;
+        }
+        let authors: BTreeSet<PublicKey> = batch
+            .iter()
+            .filter_map(|c| automerge::Change::from_bytes(c.change.clone()).ok())
+            .filter_map(|c| PublicKey::of_actor(c.actor_id()))
+            .filter(|k| !self.peer_knows.contains(k))
+            .collect();
+        if !authors.is_empty() {
+            let mut certificates: Vec<Certificate> = Vec::new();
+            for author in &authors {
+                for c in local.trust().chain_of(author) {
+                    if !certificates.contains(&c) {
+                        certificates.push(c);
+                    }
+                }
+            }
+            certificates.truncate(MAX_TRUST_RECORDS);
+            self.send(&Message::Trust { certificates, revocations: Vec::new() }, out);
+            self.peer_knows.extend(authors);
+        }
+        self.summary.changes_sent += batch.len() as u64;
+        let message = Message::Changes(std::mem::take(batch));
+        self.send(&message, out);
+    }
+}
+
+/// Which documents go first in a short contact: tickets, then the registers the due list reads,
+/// then the rest.
+fn urgency(doc: &DocId) -> u8 {
+    match doc.kind {
+        DocKind::Ticket(_) => 0,
+        DocKind::Families
+        | DocKind::Cases { .. }
+        | DocKind::Immunisation(_)
+        | DocKind::Growth(_)
+        | DocKind::Visits(_) => 1,
+        DocKind::Daily(_) | DocKind::Thr(_) | DocKind::Stock(_) => 2,
+    }
+}

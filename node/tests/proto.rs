@@ -1,0 +1,164 @@
+//! The contact protocol between in-memory nodes: what moves, what is refused, what it costs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod fixture;
+
+use fixture::*;
+use sampark_crdt::ticket::{self, Deadlines, Status};
+use sampark_crdt::{DocId, Timestamp};
+use sampark_node::proto::{Config, In, Local, Message, Out, Outcome, Session};
+
+fn held(node: &sampark_node::proto::MemoryNode) -> Vec<DocId> {
+    node.documents().into_iter().map(|(d, _)| d).collect()
+}
+
+#[test]
+fn a_phone_syncs_its_centre_with_the_relay_and_back() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut phone, &block.sevika, AWC, 5, 0);
+    let t = raise(&mut phone, &block.sevika, AWC, 10);
+    let c = contact(&mut phone, &mut relay);
+    assert_eq!((c.a.outcome.clone(), c.b.outcome.clone()), (Outcome::Complete, Outcome::Complete));
+    assert_eq!(c.a.changes_sent, 6);
+    assert_eq!(c.b.changes_received, 6);
+    assert_eq!(held(&relay), held(&phone));
+    let state = ticket::state_of(relay.document(&t).unwrap(), relay.trust(), &Deadlines::default()).unwrap();
+    assert_eq!(state.status, Status::Open);
+
+    // A replaced phone (same person, new install, empty store) restores from the relay.
+    let mut new_phone = block.node(&block.sevika);
+    contact(&mut new_phone, &mut relay);
+    assert_eq!(held(&new_phone), held(&phone));
+    assert_eq!(new_phone.change_count(), 6);
+}
+
+#[test]
+fn nothing_new_costs_one_fingerprint_each_way() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut phone, &block.sevika, AWC, 20, 0);
+    raise(&mut phone, &block.sevika, AWC, 30);
+    contact(&mut phone, &mut relay);
+    let again = contact(&mut phone, &mut relay);
+    assert_eq!(again.a.changes_sent + again.b.changes_sent, 0);
+    let bytes = again.a.bytes_sent + again.b.bytes_sent;
+    println!("nothing new: {bytes} bytes both ways, {} one-way trips", again.trips);
+    assert!(bytes < 2048, "{bytes} bytes");
+    assert!(again.trips <= 4, "{} trips", again.trips);
+}
+
+#[test]
+fn a_ticket_travels_by_mule_and_only_verified() {
+    let block = Block::new();
+    let mut a = block.node(&block.sevika);
+    let mut b = block.node(&block.sevika2);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut a, &block.sevika, AWC, 3, 0);
+    let t = raise(&mut a, &block.sevika, AWC, 5);
+    // A and B are phones of different centres of the same block: B carries A's data.
+    let ab = contact(&mut a, &mut b);
+    assert_eq!(ab.b.changes_received, 4, "B takes A's centre's data to carry");
+    assert!(b.document(&t).is_some());
+    // B meets the relay; A never does.
+    let br = contact(&mut b, &mut relay);
+    assert_eq!(br.b.changes_received, 4);
+    let state = ticket::state_of(relay.document(&t).unwrap(), relay.trust(), &Deadlines::default()).unwrap();
+    assert_eq!(state.raised_by, block.sevika.public());
+    // The relay learnt A's certificate chain from B, so it could verify A's changes.
+    assert!(!relay.trust().grants(&block.sevika.public(), T0.plus_hours(1)).is_empty());
+    // The relay does not hand other centres' data to a phone.
+    let mut c = block.node(&block.sevika2);
+    contact(&mut c, &mut relay);
+    assert!(c.document(&t).is_none());
+}
+
+#[test]
+fn an_interrupted_contact_resumes_without_resending() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut phone, &block.sevika, AWC, 40, 0);
+    raise(&mut phone, &block.sevika, AWC, 50);
+    // A small byte budget: the contact ends before everything moved.
+    let config = Config { budget_bytes: Some(6_000), batch_bytes: 2_000, ..Config::default() };
+    let first = contact_with(&mut phone, &mut relay, config, T0.plus_hours(1), None);
+    assert_eq!(first.a.outcome, Outcome::BudgetExhausted);
+    let got = relay.change_count();
+    assert!(got > 0 && got < 41, "{got} of 41 moved");
+    // The ticket went first.
+    let ticket_docs = relay.documents().into_iter().filter(|(d, _)| d.kind.is_ticket()).count();
+    assert_eq!(ticket_docs, 1);
+    let second = contact(&mut phone, &mut relay);
+    assert_eq!(second.a.outcome, Outcome::Complete);
+    assert_eq!(relay.change_count(), 41);
+    assert_eq!(second.a.changes_sent as usize, 41 - got, "only what was missing is sent again");
+}
+
+#[test]
+fn a_cut_link_loses_nothing_delivered() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut phone, &block.sevika, AWC, 30, 0);
+    let config = Config { batch_bytes: 1_500, ..Config::default() };
+    contact_with(&mut phone, &mut relay, config, T0.plus_hours(1), Some(4));
+    let got = relay.change_count();
+    let second = contact(&mut phone, &mut relay);
+    assert_eq!(relay.change_count(), 30);
+    assert_eq!(second.a.changes_sent as usize, 30 - got);
+}
+
+#[test]
+fn peers_without_certificates_or_speaking_another_version_are_refused() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut stranger = sampark_node::proto::MemoryNode::new(
+        block.stranger.public(),
+        vec![],
+        sampark_crdt::TrustStore::new(block.root.public()),
+    );
+    weigh(&mut phone, &block.sevika, AWC, 2, 0);
+    let c = contact(&mut phone, &mut stranger);
+    assert!(matches!(c.a.outcome, Outcome::Refused(ref r) if r.contains("no valid certificate")), "{:?}", c.a.outcome);
+    assert_eq!(stranger.change_count(), 0);
+
+    let now = T0.plus_hours(1);
+    let relay = block.node(&block.relay);
+    let mut s = Session::new(block.sevika.public(), Config::default(), now);
+    let hello = Message::Hello { version: 99, chain: vec![], revocations: vec![], clock: Default::default() };
+    let outs = s.handle(In::Frame(hello.encode()), &relay, now);
+    let refusal = outs.iter().find_map(|o| match o {
+        Out::Send(f) => Message::decode(f).ok(),
+        _ => None,
+    });
+    assert!(matches!(refusal, Some(Message::Refuse { ref reason }) if reason.contains("version 99")));
+    assert!(s.is_over());
+}
+
+#[test]
+fn garbage_frames_end_the_session_cleanly() {
+    let block = Block::new();
+    let relay = block.node(&block.relay);
+    let now = T0.plus_hours(1);
+    for frame in [vec![], vec![0xff; 10], vec![1, 0, 0], vec![3, 255, 255, 255, 255]] {
+        let mut s = Session::new(block.sevika.public(), Config::default(), now);
+        let outs = s.handle(In::Frame(frame), &relay, now);
+        assert!(s.is_over());
+        assert!(outs.iter().any(|o| matches!(o, Out::Finished(sum) if matches!(sum.outcome, Outcome::Refused(_)))));
+    }
+}
+
+#[test]
+fn a_silent_peer_times_out() {
+    let block = Block::new();
+    let relay = block.node(&block.relay);
+    let now = T0.plus_hours(1);
+    let mut s = Session::new(block.sevika.public(), Config::default(), now);
+    s.handle(In::Connected, &relay, now);
+    assert!(s.handle(In::Tick, &relay, Timestamp(now.0 + 30_000)).is_empty());
+    let outs = s.handle(In::Tick, &relay, Timestamp(now.0 + 61_000));
+    assert!(outs.iter().any(|o| matches!(o, Out::Finished(sum) if sum.outcome == Outcome::TimedOut)));
+}
