@@ -9,6 +9,8 @@
 //! ([`Applied::Queued`]); they are already verified. The caller keeps the signed change
 //! (the node stores every signed change it accepts), so a crash loses nothing.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{Automerge, AutomergeError, ChangeHash};
 use thiserror::Error;
@@ -151,7 +153,17 @@ impl Document {
             return Ok(Applied::Duplicate);
         }
         let ready = verified.change.deps().iter().all(|d| self.has_change(d));
-        self.doc.apply_changes([verified.change]).map_err(|e| ApplyError::Automerge(e.to_string()))?;
+        // Automerge 0.12 panics on some malformed changes while applying them (found by
+        // fuzzing; see crdt/tests/fuzz-crashers). A change gets here only once its author is
+        // verified, but a certified key can still sign garbage: apply to a copy, behind
+        // `catch_unwind`, and keep the copy only if all went well.
+        let mut next = self.doc.clone();
+        let change = verified.change;
+        match catch_unwind(AssertUnwindSafe(move || next.apply_changes([change]).map(|()| next))) {
+            Ok(Ok(next)) => self.doc = next,
+            Ok(Err(e)) => return Err(ApplyError::Automerge(e.to_string())),
+            Err(_) => return Err(ApplyError::Automerge("the change cannot be applied (malformed)".into())),
+        }
         Ok(if ready && self.has_change(&hash) { Applied::New } else { Applied::Queued })
     }
 
