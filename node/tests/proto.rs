@@ -162,3 +162,48 @@ fn a_silent_peer_times_out() {
     let outs = s.handle(In::Tick, &relay, Timestamp(now.0 + 61_000));
     assert!(outs.iter().any(|o| matches!(o, Out::Finished(sum) if sum.outcome == Outcome::TimedOut)));
 }
+
+#[test]
+fn the_side_that_is_behind_sends_nothing_back() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut relay = block.node(&block.relay);
+    let t = raise(&mut phone, &block.sevika, AWC, 0);
+    contact(&mut phone, &mut relay);
+    // The relay moves on: it stamps receipt and its operator... here the relay key comments.
+    for minute in 1..=3 {
+        let trust = relay.trust().clone();
+        let change = sampark_crdt::ticket::append(
+            relay.document_mut(&t),
+            &block.relay,
+            sampark_crdt::ticket::Action::Received,
+            at(minute),
+            &trust,
+        )
+        .unwrap();
+        relay.record_own(change);
+    }
+    let c = contact(&mut phone, &mut relay);
+    assert_eq!((c.a.changes_sent, c.b.changes_sent), (0, 3), "exactly the three new changes, one way");
+}
+
+#[test]
+fn diverged_replicas_exchange_both_ways() {
+    let block = Block::new();
+    let mut sevika = block.node(&block.sevika);
+    let mut supervisor = block.node(&block.supervisor);
+    weigh(&mut sevika, &block.sevika, AWC, 2, 0);
+    contact(&mut sevika, &mut supervisor);
+    // Both edit the same register offline, then meet.
+    weigh(&mut sevika, &block.sevika, AWC, 3, 10);
+    weigh(&mut supervisor, &block.supervisor, AWC, 4, 20);
+    let c = contact(&mut sevika, &mut supervisor);
+    assert_eq!((c.a.changes_sent, c.b.changes_sent), (3, 4));
+    let id = DocId::parse(&format!("{AWC}:growth/2023-11")).unwrap();
+    let (a, b) = (sevika.document(&id).unwrap(), supervisor.document(&id).unwrap());
+    let (mut ha, mut hb) = (a.heads(), b.heads());
+    ha.sort();
+    hb.sort();
+    assert_eq!(ha, hb);
+    assert_eq!(sampark_crdt::register::entries(a).len(), 9);
+}

@@ -25,6 +25,8 @@ pub trait Local {
     fn heads(&self, doc: &DocId) -> Option<Vec<ChangeHash>>;
     /// True when the change `hash` of `doc` is held.
     fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool;
+    /// The hashes of the latest `n` changes of `doc` (by causal order), newest last.
+    fn recent(&self, doc: &DocId, n: usize) -> Vec<ChangeHash>;
     /// The signed changes of `doc` that a holder of `their_heads` lacks, dependencies first.
     /// Heads this node does not know are ignored (the peer will send those changes instead).
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange>;
@@ -105,6 +107,12 @@ impl Local for MemoryNode {
 
     fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool {
         self.docs.get(doc).is_some_and(|d| d.has_change(hash))
+    }
+
+    fn recent(&self, doc: &DocId, n: usize) -> Vec<ChangeHash> {
+        let Some(d) = self.docs.get(doc) else { return Vec::new() };
+        let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
+        all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
     }
 
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {

@@ -23,12 +23,15 @@ pub const MAX_TRUST_RECORDS: usize = 512;
 pub const MAX_PREFIXES: usize = 1024;
 /// Most documents listed in one items, offer or want message.
 pub const MAX_DOCS: usize = 4096;
-/// Most heads of one document.
-pub const MAX_HEADS: usize = 64;
+/// Most heads of one document (concurrent writers not yet merged).
+pub const MAX_HEADS: usize = 1024;
 /// Most changes in one changes message (their bytes are bounded by [`MAX_FRAME`]).
 pub const MAX_CHANGES: usize = 1024;
 /// Longest reason in a refusal.
 pub const MAX_REASON: usize = 500;
+
+/// Most recent change hashes sent with a document's heads.
+pub const MAX_RECENT: usize = 32;
 
 /// A document and the heads its sender holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +40,14 @@ pub struct DocHeads {
     pub doc: DocId,
     /// The sender's heads, sorted.
     pub heads: Vec<ChangeHash>,
+    /// The first 8 bytes of the hashes of the sender's latest changes (up to [`MAX_RECENT`]), so
+    /// that a receiver that does not know the sender's heads can still tell whether the sender
+    /// already has everything the receiver has (see `docs/protocol.md`).
+    pub recent: Vec<[u8; 8]>,
 }
+
+/// A document in short: the first 8 bytes of its key and of its digest.
+pub type ShortEntry = ([u8; 8], [u8; 8]);
 
 /// One message of a contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,13 +70,16 @@ pub enum Message {
     },
     /// Fingerprints of the shared documents under some prefixes.
     Fingerprints(Vec<(Prefix, Fingerprint)>),
-    /// Every shared document under a prefix, with heads.
+    /// Every shared document under a prefix, in short: the first 8 bytes of its key and of its
+    /// digest (ID and heads).
     Items {
         /// The prefix.
         prefix: Prefix,
         /// The sender's documents under it.
-        docs: Vec<DocHeads>,
+        entries: Vec<ShortEntry>,
     },
+    /// The sender's heads of documents both sides hold in different versions.
+    Heads(Vec<DocHeads>),
     /// Documents the sender carries or holds for others that the receiver may take.
     Offer(Vec<DocHeads>),
     /// Answer to an offer: the documents wanted, with the wanter's heads (empty if it has none).
@@ -93,6 +106,7 @@ const WANT: u8 = 6;
 const TRUST: u8 = 7;
 const CHANGES: u8 = 8;
 const DONE: u8 = 9;
+const HEADS: u8 = 10;
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -113,6 +127,10 @@ fn write_doc_heads(w: &mut Writer, docs: &[DocHeads]) {
         for h in &d.heads {
             w.fixed(&h.0);
         }
+        w.u32(count(d.recent.len()));
+        for r in &d.recent {
+            w.fixed(r);
+        }
     }
 }
 
@@ -123,7 +141,9 @@ fn read_doc_heads(r: &mut Reader<'_>) -> Result<Vec<DocHeads>, DecodeError> {
         let doc = DocId::parse(r.str(MAX_DOC_ID_LEN, "document id")?)?;
         let k = read_count(r, MAX_HEADS, "heads")?;
         let heads = (0..k).map(|_| r.array("head").map(ChangeHash)).collect::<Result<_, _>>()?;
-        docs.push(DocHeads { doc, heads });
+        let k = read_count(r, MAX_RECENT, "recent changes")?;
+        let recent = (0..k).map(|_| r.array("recent change")).collect::<Result<_, _>>()?;
+        docs.push(DocHeads { doc, heads, recent });
     }
     Ok(docs)
 }
@@ -159,6 +179,7 @@ impl Message {
             Message::Refuse { .. } => "refuse",
             Message::Fingerprints(_) => "fingerprints",
             Message::Items { .. } => "items",
+            Message::Heads(_) => "heads",
             Message::Offer(_) => "offer",
             Message::Want(_) => "want",
             Message::Trust { .. } => "trust",
@@ -186,9 +207,16 @@ impl Message {
                     f.write(&mut w);
                 }
             }
-            Message::Items { prefix, docs } => {
+            Message::Items { prefix, entries } => {
                 w.u8(ITEMS);
                 prefix.write(&mut w);
+                w.u32(count(entries.len()));
+                for (key, digest) in entries {
+                    w.fixed(key).fixed(digest);
+                }
+            }
+            Message::Heads(docs) => {
+                w.u8(HEADS);
                 write_doc_heads(&mut w, docs);
             }
             Message::Offer(docs) => {
@@ -240,8 +268,12 @@ impl Message {
             }
             ITEMS => {
                 let prefix = Prefix::read(&mut r)?;
-                Message::Items { prefix, docs: read_doc_heads(&mut r)? }
+                let n = read_count(&mut r, MAX_DOCS, "entries")?;
+                let entries =
+                    (0..n).map(|_| Ok((r.array("key")?, r.array("digest")?))).collect::<Result<_, DecodeError>>()?;
+                Message::Items { prefix, entries }
             }
+            HEADS => Message::Heads(read_doc_heads(&mut r)?),
             OFFER => Message::Offer(read_doc_heads(&mut r)?),
             WANT => Message::Want(read_doc_heads(&mut r)?),
             TRUST => {

@@ -22,6 +22,9 @@ use sha2::{Digest, Sha256};
 
 /// Documents under a prefix are listed when both sides hold at most this many there.
 pub const ITEMS_THRESHOLD: u32 = 16;
+/// Documents under a prefix are listed at once when the other side holds none there, up to
+/// this many (so that one listing always fits in a frame); beyond it the prefix is split.
+pub const MAX_LISTED: u32 = 1024;
 /// Nibbles in a key (SHA-256).
 const MAX_DEPTH: u8 = 64;
 
@@ -129,6 +132,18 @@ pub struct Entry {
     digest: u128,
 }
 
+impl Entry {
+    /// The entry in short: the first 8 bytes of its key and of its digest.
+    pub fn short(&self) -> ([u8; 8], [u8; 8]) {
+        let mut key = [0u8; 8];
+        key.copy_from_slice(self.key.get(..8).unwrap_or(&[0; 8]));
+        let digest = self.digest.to_le_bytes();
+        let mut d = [0u8; 8];
+        d.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+        (key, d)
+    }
+}
+
 /// The key of a document in the trie.
 pub fn key_of(doc: &DocId) -> [u8; 32] {
     Sha256::digest(doc.to_string().as_bytes()).into()
@@ -168,9 +183,8 @@ pub enum Step {
 pub fn step(prefix: &Prefix, mine: Fingerprint, theirs: Fingerprint) -> Step {
     if mine == theirs {
         Step::Same
-    } else if mine.count == 0
-        || theirs.count == 0
-        || mine.count.max(theirs.count) <= ITEMS_THRESHOLD
+    } else if mine.count.max(theirs.count) <= ITEMS_THRESHOLD
+        || (mine.count.min(theirs.count) == 0 && mine.count.max(theirs.count) <= MAX_LISTED)
         || prefix.depth >= MAX_DEPTH
     {
         Step::SendItems

@@ -7,7 +7,10 @@ use sampark_crdt::verify::{Verified, verify};
 use sampark_crdt::{Certificate, DocId, DocKind, Grant, PublicKey, Revocation, SignedChange, Timestamp, TrustStore};
 
 use super::local::Local;
-use super::message::{DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_TRUST_RECORDS, Message, VERSION};
+use super::message::{
+    DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_PREFIXES, MAX_RECENT, MAX_TRUST_RECORDS, Message, ShortEntry,
+    VERSION,
+};
 use super::policy;
 use super::reconcile::{Index, Prefix, Step, step};
 
@@ -132,6 +135,7 @@ pub struct Session {
     index: Index,
     awaiting_fingerprints: BTreeSet<Prefix>,
     awaiting_items: BTreeSet<Prefix>,
+    awaiting_heads: BTreeSet<[u8; 8]>,
     awaiting_offer: bool,
     awaiting_want: bool,
     offered: BTreeSet<DocId>,
@@ -156,6 +160,7 @@ impl Session {
             index: Index::default(),
             awaiting_fingerprints: BTreeSet::new(),
             awaiting_items: BTreeSet::new(),
+            awaiting_heads: BTreeSet::new(),
             awaiting_offer: false,
             awaiting_want: false,
             offered: BTreeSet::new(),
@@ -241,9 +246,10 @@ impl Session {
             (Phase::New, other) => self.refuse(format!("expected hello, got {}", other.name()), out),
             (Phase::Syncing, Message::Hello { .. }) => self.refuse("a second hello".into(), out),
             (Phase::Syncing, Message::Fingerprints(list)) => self.on_fingerprints(list, out),
-            (Phase::Syncing, Message::Items { prefix, docs }) => self.on_items(prefix, docs),
+            (Phase::Syncing, Message::Items { prefix, entries }) => self.on_items(prefix, entries, local, out),
+            (Phase::Syncing, Message::Heads(docs)) => self.on_heads(docs, local),
             (Phase::Syncing, Message::Offer(docs)) => self.on_offer(docs, local, out),
-            (Phase::Syncing, Message::Want(docs)) => self.on_want(docs),
+            (Phase::Syncing, Message::Want(docs)) => self.on_want(docs, local),
             (Phase::Syncing, Message::Trust { certificates, revocations }) => {
                 self.learn(certificates, revocations, out);
             }
@@ -300,7 +306,7 @@ impl Session {
             .into_iter()
             .filter(|(d, _)| !policy::shared(&mine, &theirs, d) && policy::takes(&theirs, &mine, d))
             .take(MAX_DOCS)
-            .map(|(doc, heads)| DocHeads { doc, heads })
+            .map(|(doc, heads)| DocHeads { recent: short_recent(local, &doc), doc, heads })
             .collect();
         self.offered = offer.iter().map(|d| d.doc.clone()).collect();
         self.send(&Message::Offer(offer), out);
@@ -322,13 +328,8 @@ impl Session {
             match step(&prefix, mine, theirs) {
                 Step::Same => {}
                 Step::SendItems => {
-                    let docs = self
-                        .index
-                        .range(&prefix)
-                        .iter()
-                        .map(|e| DocHeads { doc: e.doc.clone(), heads: e.heads.clone() })
-                        .collect();
-                    self.send(&Message::Items { prefix, docs }, out);
+                    let entries = self.index.range(&prefix).iter().map(|e| e.short()).collect();
+                    self.send(&Message::Items { prefix, entries }, out);
                     self.awaiting_items.insert(prefix);
                 }
                 Step::Split => {
@@ -339,28 +340,66 @@ impl Session {
                 }
             }
         }
-        if !children.is_empty() {
-            self.send(&Message::Fingerprints(children), out);
+        for chunk in children.chunks(MAX_PREFIXES) {
+            self.send(&Message::Fingerprints(chunk.to_vec()), out);
         }
         if answered {
             self.summary.rounds += 1;
         }
     }
 
-    fn on_items(&mut self, prefix: Prefix, docs: Vec<DocHeads>) {
+    /// Compares the peer's short entries under `prefix` with this side's: a document the peer
+    /// lacks is queued whole; one both hold in different versions gets this side's heads sent
+    /// (the peer does the same, and each then sends what the other lacks).
+    fn on_items(&mut self, prefix: Prefix, entries: Vec<ShortEntry>, local: &dyn Local, out: &mut Vec<Out>) {
         if !self.awaiting_items.remove(&prefix) {
             return;
         }
-        let theirs: BTreeMap<&DocId, &Vec<ChangeHash>> = docs.iter().map(|d| (&d.doc, &d.heads)).collect();
+        let theirs: BTreeMap<[u8; 8], [u8; 8]> = entries.iter().copied().collect();
+        let mut heads = Vec::new();
+        let mut they_lack = 0u64;
         for entry in self.index.range(&prefix) {
-            let their_heads = theirs.get(&entry.doc).map(|h| h.to_vec()).unwrap_or_default();
-            if their_heads != entry.heads {
-                self.summary.docs_differing += 1;
-                self.pending.insert(entry.doc.clone(), Pending { doc: entry.doc.clone(), their_heads });
+            let (key, digest) = entry.short();
+            match theirs.get(&key) {
+                Some(d) if *d == digest => {}
+                Some(_) => {
+                    heads.push(DocHeads {
+                        doc: entry.doc.clone(),
+                        heads: entry.heads.clone(),
+                        recent: short_recent(local, &entry.doc),
+                    });
+                    self.awaiting_heads.insert(key);
+                }
+                None => {
+                    they_lack += 1;
+                    self.pending.insert(entry.doc.clone(), Pending { doc: entry.doc.clone(), their_heads: Vec::new() });
+                }
             }
         }
-        let only_theirs = docs.iter().filter(|d| self.index.get(&d.doc).is_none()).count();
-        self.summary.docs_differing += only_theirs as u64;
+        let mine: BTreeSet<[u8; 8]> = self.index.range(&prefix).iter().map(|e| e.short().0).collect();
+        self.summary.docs_differing += heads.len() as u64 + they_lack;
+        self.summary.docs_differing += theirs.keys().filter(|k| !mine.contains(*k)).count() as u64;
+        if !heads.is_empty() {
+            self.send(&Message::Heads(heads), out);
+        }
+    }
+
+    fn on_heads(&mut self, docs: Vec<DocHeads>, local: &dyn Local) {
+        for d in docs {
+            let key = super::reconcile::key_of(&d.doc);
+            let mut short = [0u8; 8];
+            short.copy_from_slice(key.get(..8).unwrap_or(&[0; 8]));
+            if self.awaiting_heads.remove(&short) && self.index.get(&d.doc).is_some() {
+                self.queue(d, local);
+            }
+        }
+    }
+
+    /// Queues what a holder of `theirs` lacks of a document, if anything (see [`lacks`]).
+    fn queue(&mut self, theirs: DocHeads, local: &dyn Local) {
+        if let Some(their_heads) = lacks(&theirs, local) {
+            self.pending.insert(theirs.doc.clone(), Pending { doc: theirs.doc, their_heads });
+        }
     }
 
     fn on_offer(&mut self, docs: Vec<DocHeads>, local: &dyn Local, out: &mut Vec<Out>) {
@@ -372,19 +411,24 @@ impl Session {
             .into_iter()
             .filter(|d| policy::takes(&self.mine, &self.theirs, &d.doc))
             .filter(|d| !d.heads.iter().all(|h| local.has_change(&d.doc, h)))
-            .map(|d| DocHeads { heads: local.heads(&d.doc).unwrap_or_default(), doc: d.doc })
+            .map(|d| DocHeads {
+                heads: local.heads(&d.doc).unwrap_or_default(),
+                recent: short_recent(local, &d.doc),
+                doc: d.doc,
+            })
             .collect();
         self.send(&Message::Want(want), out);
         self.summary.rounds += 1;
     }
 
-    fn on_want(&mut self, docs: Vec<DocHeads>) {
+    fn on_want(&mut self, docs: Vec<DocHeads>, local: &dyn Local) {
         if !self.awaiting_want {
             return;
         }
         self.awaiting_want = false;
-        for d in docs.into_iter().filter(|d| self.offered.contains(&d.doc)) {
-            self.pending.insert(d.doc.clone(), Pending { doc: d.doc, their_heads: d.heads });
+        let wanted: Vec<DocHeads> = docs.into_iter().filter(|d| self.offered.contains(&d.doc)).collect();
+        for d in wanted {
+            self.queue(d, local);
         }
     }
 
@@ -413,6 +457,7 @@ impl Session {
     fn progress(&mut self, local: &dyn Local, out: &mut Vec<Out>) {
         let settled = self.awaiting_fingerprints.is_empty()
             && self.awaiting_items.is_empty()
+            && self.awaiting_heads.is_empty()
             && !self.awaiting_offer
             && !self.awaiting_want;
         if settled && !self.sent_done {
@@ -512,4 +557,39 @@ fn urgency(doc: &DocId) -> u8 {
         | DocKind::Visits(_) => 1,
         DocKind::Daily(_) | DocKind::Thr(_) | DocKind::Stock(_) => 2,
     }
+}
+
+/// The first 8 bytes of the hashes of `doc`'s latest changes.
+fn short_recent(local: &dyn Local, doc: &DocId) -> Vec<[u8; 8]> {
+    local.recent(doc, MAX_RECENT).iter().map(short_hash).collect()
+}
+
+fn short_hash(h: &ChangeHash) -> [u8; 8] {
+    let mut s = [0u8; 8];
+    s.copy_from_slice(h.0.get(..8).unwrap_or(&[0; 8]));
+    s
+}
+
+/// What a holder of `theirs` lacks of a document, as the heads to compute the missing changes
+/// from, or `None` if it lacks nothing:
+///
+/// - this side knows all their heads: they lack exactly what is not an ancestor of those;
+/// - their heads or latest changes include every head of this side: they have everything;
+/// - otherwise the histories have diverged (or they are far ahead): send what is not an
+///   ancestor of their heads and latest changes that this side knows. This sends changes they
+///   have only when the common history lies further back than their latest changes.
+fn lacks(theirs: &DocHeads, local: &dyn Local) -> Option<Vec<ChangeHash>> {
+    let known: Vec<ChangeHash> = theirs.heads.iter().filter(|h| local.has_change(&theirs.doc, h)).copied().collect();
+    if known.len() == theirs.heads.len() {
+        return Some(known);
+    }
+    let seen: BTreeSet<[u8; 8]> = theirs.heads.iter().map(short_hash).chain(theirs.recent.iter().copied()).collect();
+    let mine = local.heads(&theirs.doc).unwrap_or_default();
+    if mine.iter().all(|h| seen.contains(&short_hash(h))) {
+        return None;
+    }
+    // Diverged: changes of mine among their latest are common ground; send what follows them.
+    let mut have = known;
+    have.extend(local.recent(&theirs.doc, 4 * MAX_RECENT).into_iter().filter(|h| seen.contains(&short_hash(h))));
+    Some(have)
 }
