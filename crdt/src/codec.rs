@@ -204,6 +204,11 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(raw).map_err(|e| DecodeError::invalid(what, e.to_string()))
     }
 
+    /// How many bytes are left.
+    pub fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
     /// Fails unless every byte was consumed.
     pub fn finish(self) -> Result<(), DecodeError> {
         if self.rest.is_empty() { Ok(()) } else { Err(DecodeError::TrailingBytes(self.rest.len())) }

@@ -2,9 +2,12 @@
 //!
 //! [`verify`] checks, in order, and stops at the first failure:
 //!
-//! 1. the Automerge change parses (within [`crate::signed::MAX_CHANGE_LEN`]);
-//! 2. its actor is bound to a key (32-byte key + 8-byte install nonce): that key is the author;
-//! 3. the signature verifies (`verify_strict`) over the document ID and the change hash;
+//! 1. the change's header reads ([`header`]: an uncompressed change chunk within
+//!    [`crate::signed::MAX_CHANGE_LEN`], whose length and checksum match), giving its hash and
+//!    actor without running Automerge's parser on unsigned bytes;
+//! 2. the actor is bound to a key (32-byte key + 8-byte install nonce): that key is the author;
+//! 3. the signature verifies (`verify_strict`) over the document ID and the change hash; then
+//!    Automerge parses the change, and its hash and actor must match the header's;
 //! 4. the author is not revoked at the change's time, and holds a certificate that counts at
 //!    that time (see [`crate::trust`]);
 //! 5. one of the author's roles may write this document ([`may_write`]);
@@ -103,6 +106,69 @@ pub struct Verified {
     pub events: Vec<Event>,
 }
 
+/// What a change's header says, read without Automerge: its hash and its author.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The change hash: SHA-256 of the chunk from its type byte on.
+    pub hash: automerge::ChangeHash,
+    /// The actor ID bytes.
+    pub actor: Vec<u8>,
+}
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHANGE_CHUNK: u8 = 1;
+
+/// Reads an unsigned LEB128 number of at most 64 bits.
+fn uleb(r: &mut crate::codec::Reader<'_>, what: &'static str) -> Result<u64, Rejection> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = r.u8(what).map_err(|e| Rejection::Malformed(e.to_string()))?;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(Rejection::Malformed(format!("{what}: number too long")))
+}
+
+/// Reads a change's header (magic, checksum, chunk type and length, dependencies, actor) and
+/// computes its hash, with bounded work and no allocation beyond the actor's bytes. This runs
+/// before the signature check, so Automerge's own parser, which can be made to allocate
+/// gigabytes by a few hundred bytes (found by fuzzing), only ever sees signed changes.
+/// Compressed change chunks are refused: Sampark never makes them.
+pub fn header(bytes: &[u8]) -> Result<Header, Rejection> {
+    use sha2::Digest;
+    let bad = |why: &str| Rejection::Malformed(why.to_owned());
+    let mut r = crate::codec::Reader::new(bytes);
+    let magic: [u8; 4] = r.array("magic").map_err(|_| bad("too short"))?;
+    if magic != MAGIC {
+        return Err(bad("not an Automerge chunk"));
+    }
+    let checksum: [u8; 4] = r.array("checksum").map_err(|_| bad("too short"))?;
+    let chunk = bytes.get(8..).unwrap_or_default();
+    if r.u8("chunk type").map_err(|_| bad("too short"))? != CHANGE_CHUNK {
+        return Err(bad("not an uncompressed change"));
+    }
+    let len = uleb(&mut r, "chunk length")?;
+    if usize::try_from(len).ok() != Some(r.remaining()) {
+        return Err(bad("chunk length does not match"));
+    }
+    let hash: [u8; 32] = sha2::Sha256::digest(chunk).into();
+    if hash.get(..4) != Some(&checksum[..]) {
+        return Err(bad("the header checksum does not match the change"));
+    }
+    let deps = uleb(&mut r, "dependency count")?;
+    let deps = usize::try_from(deps).map_err(|_| bad("too many dependencies"))?;
+    r.take(deps.checked_mul(32).ok_or_else(|| bad("too many dependencies"))?, "dependencies")
+        .map_err(|_| bad("dependencies run past the end"))?;
+    let actor_len = usize::try_from(uleb(&mut r, "actor length")?).map_err(|_| bad("actor too long"))?;
+    if actor_len > 64 {
+        return Err(bad("actor too long"));
+    }
+    let actor = r.take(actor_len, "actor").map_err(|_| bad("actor runs past the end"))?.to_vec();
+    Ok(Header { hash: automerge::ChangeHash(hash), actor })
+}
+
 /// Parses an Automerge change, accepting it only in exactly the bytes that were signed.
 ///
 /// Automerge's parser is third-party code fed untrusted bytes, so a panic inside it is caught and
@@ -142,11 +208,16 @@ pub fn may_write(doc: &DocId, grants: &[Grant]) -> bool {
 
 /// Checks a signed change against the trust store (see the module docs).
 pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rejection> {
-    let change = parse_change(&signed.change)?;
-    let author = PublicKey::of_actor(change.actor_id()).ok_or(Rejection::UnboundActor)?;
+    let header = header(&signed.change)?;
+    let author =
+        PublicKey::of_actor(&automerge::ActorId::from(header.actor.as_slice())).ok_or(Rejection::UnboundActor)?;
     author
-        .verify(SignedChange::tag(), &signing_bytes(&signed.doc, &change.hash()), &signed.signature)
+        .verify(SignedChange::tag(), &signing_bytes(&signed.doc, &header.hash), &signed.signature)
         .map_err(|_| Rejection::BadSignature { author: author.short() })?;
+    let change = parse_change(&signed.change)?;
+    if change.hash() != header.hash || change.actor_id().to_bytes() != header.actor.as_slice() {
+        return Err(Rejection::Malformed("the change does not match its header".into()));
+    }
     let at = Timestamp(change.timestamp());
     if let Some(from) = trust.revoked_from(&author).filter(|from| *from <= at) {
         return Err(Rejection::Revoked { author: author.short(), from, at });

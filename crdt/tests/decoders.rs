@@ -187,6 +187,10 @@ proptest! {
         let (doc, _) = common::raise(&w, &w.sevika, common::AWC);
         let mut doc = doc;
         let signed = common::act(&w, &mut doc, &w.sevika, Action::Commented { text: "x".into() }, hours);
+        let parsed = automerge::Change::from_bytes(signed.change.clone()).unwrap();
+        let header = sampark_crdt::verify::header(&signed.change).unwrap();
+        prop_assert_eq!(header.hash, parsed.hash());
+        prop_assert_eq!(header.actor.as_slice(), parsed.actor_id().to_bytes());
         let bytes = signed.encode();
         prop_assert!(bytes.len() <= SignedChange::MAX_LEN);
         prop_assert_eq!(&SignedChange::decode(&bytes).unwrap(), &signed);
