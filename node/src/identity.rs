@@ -22,6 +22,16 @@ pub fn peer_id(key: &PublicKey) -> Option<PeerId> {
     Some(PeerId::from_public_key(&identity::PublicKey::from(public)))
 }
 
+/// The Sampark key of a peer, read from its `PeerId` (ed25519 peer IDs embed the public key).
+pub fn key_of_peer(peer: &PeerId) -> Option<PublicKey> {
+    let multihash = peer.as_ref();
+    if multihash.code() != 0 {
+        return None;
+    }
+    let public = identity::PublicKey::try_decode_protobuf(multihash.digest()).ok()?;
+    sampark_key(&public)
+}
+
 /// The Sampark key behind a libp2p public key, if it is ed25519.
 pub fn sampark_key(public: &identity::PublicKey) -> Option<PublicKey> {
     let ed = public.clone().try_into_ed25519().ok()?;
@@ -38,6 +48,7 @@ mod tests {
         let p2p = libp2p_keypair(&key).unwrap();
         assert_eq!(sampark_key(&p2p.public()), Some(key.public()));
         assert_eq!(peer_id(&key.public()), Some(p2p.public().to_peer_id()));
+        assert_eq!(key_of_peer(&p2p.public().to_peer_id()), Some(key.public()));
         // And a signature made through libp2p verifies as a Sampark signature of the same key.
         let msg = b"sampark";
         let sig = p2p.sign(msg).unwrap();

@@ -5,6 +5,8 @@
 //! local API. So far it holds the binding between a device's key and its libp2p identity.
 
 pub mod identity;
+pub mod net;
 pub mod proto;
+pub mod store;
 
 pub use sampark_crdt as crdt;

@@ -78,6 +78,8 @@ pub enum Outcome {
     RefusedByPeer(String),
     /// The peer went silent.
     TimedOut,
+    /// The link failed or closed before both sides were done.
+    Interrupted(String),
 }
 
 /// What moved in a contact.
@@ -181,6 +183,16 @@ impl Session {
     /// The figures so far.
     pub fn summary(&self) -> &Summary {
         &self.summary
+    }
+
+    /// Ends the session because its link failed (the driver saw it, not the session), and
+    /// returns the figures so far.
+    pub fn abort(&mut self, reason: String) -> Summary {
+        if self.phase != Phase::Over {
+            self.phase = Phase::Over;
+            self.summary.outcome = Outcome::Interrupted(reason);
+        }
+        self.summary.clone()
     }
 
     /// Handles one input at time `now`, reading the node through `local`.
