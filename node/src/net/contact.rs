@@ -115,3 +115,22 @@ where
     }
     Ok(finished.filter(|s| s.outcome != Outcome::Running))
 }
+
+impl Node for crate::proto::MemoryNode {
+    fn learn(&mut self, certificates: Vec<Certificate>, revocations: Vec<Revocation>) -> Result<(), String> {
+        for c in certificates {
+            self.trust_mut().add_certificate(c).map_err(|e| e.to_string())?;
+        }
+        for r in revocations {
+            self.trust_mut().add_revocation(r).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn deliver(&mut self, batch: Vec<(SignedChange, Verified)>) -> Result<(), String> {
+        for (signed, verified) in batch {
+            crate::proto::MemoryNode::deliver(self, signed, verified).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}

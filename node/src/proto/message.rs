@@ -95,6 +95,8 @@ pub enum Message {
     Changes(Vec<SignedChange>),
     /// The sender has nothing more to send in this contact.
     Done,
+    /// The sender has received, and stored, everything the receiver sent before its Done.
+    Ack,
 }
 
 const HELLO: u8 = 1;
@@ -107,6 +109,7 @@ const TRUST: u8 = 7;
 const CHANGES: u8 = 8;
 const DONE: u8 = 9;
 const HEADS: u8 = 10;
+const ACK: u8 = 11;
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -185,6 +188,7 @@ impl Message {
             Message::Trust { .. } => "trust",
             Message::Changes(_) => "changes",
             Message::Done => "done",
+            Message::Ack => "ack",
         }
     }
 
@@ -240,6 +244,9 @@ impl Message {
             Message::Done => {
                 w.u8(DONE);
             }
+            Message::Ack => {
+                w.u8(ACK);
+            }
         }
         w.finish()
     }
@@ -288,6 +295,7 @@ impl Message {
                 Message::Changes(changes)
             }
             DONE => Message::Done,
+            ACK => Message::Ack,
             other => return Err(DecodeError::invalid("message type", format!("{other}"))),
         };
         r.finish()?;

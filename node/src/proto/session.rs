@@ -145,6 +145,7 @@ pub struct Session {
     peer_knows: BTreeSet<PublicKey>,
     sent_done: bool,
     peer_done: bool,
+    peer_acked: bool,
     last_heard: Timestamp,
     summary: Summary,
 }
@@ -170,6 +171,7 @@ impl Session {
             peer_knows: BTreeSet::new(),
             sent_done: false,
             peer_done: false,
+            peer_acked: false,
             last_heard: now,
             summary: Summary { peer: peer.short(), ..Summary::default() },
         }
@@ -266,7 +268,13 @@ impl Session {
                 self.learn(certificates, revocations, out);
             }
             (Phase::Syncing, Message::Changes(changes)) => self.on_changes(changes, local, out),
-            (Phase::Syncing, Message::Done) => self.peer_done = true,
+            (Phase::Syncing, Message::Done) => {
+                // Frames arrive in order and each batch of changes was delivered (stored) before
+                // this one was handled: everything the peer sent is safe here.
+                self.peer_done = true;
+                self.send(&Message::Ack, out);
+            }
+            (Phase::Syncing, Message::Ack) => self.peer_acked = true,
             (Phase::Over, _) => {}
         }
     }
@@ -479,7 +487,7 @@ impl Session {
             self.send(&Message::Done, out);
             self.sent_done = true;
         }
-        if self.sent_done && self.peer_done {
+        if self.sent_done && self.peer_done && self.peer_acked {
             let outcome = match &self.summary.outcome {
                 Outcome::Running => Outcome::Complete,
                 other => other.clone(),
