@@ -11,6 +11,7 @@
 //! - [`scope`], [`docid`]: the ICDS hierarchy and document IDs that carry their scope.
 //! - [`cert`], [`trust`]: certificates, revocations, and which chains count when.
 //! - [`signed`], [`verify`](mod@verify): signed changes and the checks every change passes.
+//! - [`receipt`]: a relay's signed word that it holds a document, so carriers can drop it.
 //! - [`document`]: a replica that only takes verified changes.
 //! - [`register`]: the registers as typed entries.
 //! - [`ticket`]: helpdesk tickets as signed events and the state derived from them.
@@ -24,6 +25,7 @@ pub mod codec;
 pub mod docid;
 pub mod document;
 pub mod identity;
+pub mod receipt;
 pub mod register;
 pub mod scope;
 pub mod signed;
@@ -36,6 +38,7 @@ pub use cert::{Certificate, CertificateBody, Revocation, Role};
 pub use docid::{DocId, DocKind, Month, TicketId};
 pub use document::{Applied, ApplyError, Author, Document, EditError};
 pub use identity::{Keypair, PublicKey, Signature};
+pub use receipt::Receipt;
 pub use scope::{Level, Scope};
 pub use signed::SignedChange;
 pub use time::{Hlc, Timestamp};

@@ -207,3 +207,41 @@ fn diverged_replicas_exchange_both_ways() {
     assert_eq!(ha, hb);
     assert_eq!(sampark_crdt::register::entries(a).len(), 9);
 }
+
+#[test]
+fn a_receipt_comes_back_by_mule_and_the_carrier_drops_its_copy() {
+    let block = Block::new();
+    let mut a = block.node(&block.sevika);
+    let mut b = block.node(&block.sevika2);
+    let mut relay = block.node(&block.relay);
+    let t = raise(&mut a, &block.sevika, AWC, 0);
+    contact(&mut a, &mut b);
+    assert!(b.document(&t).is_some(), "B carries A's ticket");
+    // B reaches the relay: the relay stores the ticket and gives B a signed receipt; B drops
+    // what it carried, keeping the receipt.
+    let br = contact(&mut b, &mut relay);
+    assert_eq!(br.b.changes_received, 1);
+    assert!(b.document(&t).is_none(), "B dropped its carried copy");
+    assert_eq!(b.receipts(&t).len(), 1);
+    // B meets A again: A learns its ticket is at the relay and stops offering it; B does not
+    // take it again.
+    let ab = contact(&mut a, &mut b);
+    assert_eq!(ab.a.changes_sent, 0);
+    assert_eq!(a.receipts(&t).len(), 1);
+    assert!(sampark_node::proto::local::upstream_has(&a, &t));
+    assert!(b.document(&t).is_none());
+    // Once A changes the ticket again, the new change needs carrying again.
+    let trust = a.trust().clone();
+    let change = sampark_crdt::ticket::append(
+        a.document_mut(&t),
+        &block.sevika,
+        sampark_crdt::ticket::Action::Commented { text: "अभी भी".into() },
+        at(30),
+        &trust,
+    )
+    .unwrap();
+    a.record_own(change);
+    assert!(!sampark_node::proto::local::upstream_has(&a, &t));
+    let again = contact(&mut a, &mut b);
+    assert!(again.a.changes_sent >= 1);
+}

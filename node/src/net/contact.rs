@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use sampark_crdt::verify::Verified;
-use sampark_crdt::{Certificate, PublicKey, Revocation, SignedChange, Timestamp};
+use sampark_crdt::{Certificate, PublicKey, Receipt, Revocation, SignedChange, Timestamp};
 
 use super::frame;
 use crate::proto::{Config, In, Local, Out, Outcome, Session, Summary};
@@ -21,6 +21,11 @@ pub trait Node: Local + Send {
     fn learn(&mut self, certificates: Vec<Certificate>, revocations: Vec<Revocation>) -> Result<(), String>;
     /// Applies and stores verified changes; returns once they are durable.
     fn deliver(&mut self, batch: Vec<(SignedChange, Verified)>) -> Result<(), String>;
+    /// Keeps verified relay receipts, and drops carried documents they show arrived upstream.
+    fn learn_receipts(&mut self, receipts: Vec<Receipt>) -> Result<(), String> {
+        let _ = receipts;
+        Ok(())
+    }
 }
 
 /// The wall clock as a [`Timestamp`].
@@ -110,6 +115,9 @@ where
             Out::Deliver(batch) => {
                 node.lock().map_err(|_| "node state unavailable".to_string())?.deliver(batch)?;
             }
+            Out::LearnReceipts(receipts) => {
+                node.lock().map_err(|_| "node state unavailable".to_string())?.learn_receipts(receipts)?;
+            }
             Out::Finished(summary) => finished = Some(summary),
         }
     }
@@ -131,6 +139,11 @@ impl Node for crate::proto::MemoryNode {
         for (signed, verified) in batch {
             crate::proto::MemoryNode::deliver(self, signed, verified).map_err(|e| e.to_string())?;
         }
+        Ok(())
+    }
+
+    fn learn_receipts(&mut self, receipts: Vec<Receipt>) -> Result<(), String> {
+        crate::proto::MemoryNode::learn_receipts(self, receipts);
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use automerge::ChangeHash;
 use sampark_crdt::verify::Verified;
-use sampark_crdt::{ApplyError, Certificate, DocId, Document, PublicKey, SignedChange, TrustStore};
+use sampark_crdt::{ApplyError, Certificate, DocId, Document, PublicKey, Receipt, SignedChange, TrustStore};
 
 /// A node's data, as a session reads it.
 pub trait Local {
@@ -30,6 +30,22 @@ pub trait Local {
     /// The signed changes of `doc` that a holder of `their_heads` lacks, dependencies first.
     /// Heads this node does not know are ignored (the peer will send those changes instead).
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange>;
+    /// The relays' receipts this node holds for `doc`, newest of each relay.
+    fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
+        let _ = doc;
+        Vec::new()
+    }
+}
+
+/// True when a relay's receipt shows it holds everything this node holds of `doc`: each of
+/// this node's heads is among the receipt's, or this node knows the receipt's heads and has
+/// nothing beyond them.
+pub fn upstream_has(local: &dyn Local, doc: &DocId) -> bool {
+    let Some(mine) = local.heads(doc) else { return false };
+    local.receipts(doc).iter().any(|r| {
+        mine.iter().all(|h| r.heads.contains(h))
+            || (r.heads.iter().all(|h| local.has_change(doc, h)) && local.missing(doc, &r.heads).is_empty())
+    })
 }
 
 /// A node held in memory: documents, the signed changes that made them, and a trust store.
@@ -40,12 +56,13 @@ pub struct MemoryNode {
     trust: TrustStore,
     docs: BTreeMap<DocId, Document>,
     signed: BTreeMap<ChangeHash, SignedChange>,
+    receipts: BTreeMap<DocId, Vec<Receipt>>,
 }
 
 impl MemoryNode {
     /// A node with key `key`, certificates `chain` (root first) and trust store `trust`.
     pub fn new(key: PublicKey, chain: Vec<Certificate>, trust: TrustStore) -> MemoryNode {
-        MemoryNode { key, chain, trust, docs: BTreeMap::new(), signed: BTreeMap::new() }
+        MemoryNode { key, chain, trust, docs: BTreeMap::new(), signed: BTreeMap::new(), receipts: BTreeMap::new() }
     }
 
     /// Mutable access to the trust store (to add what a peer taught).
@@ -76,6 +93,37 @@ impl MemoryNode {
         self.document_mut(&signed.doc).apply_verified(verified)?;
         self.signed.insert(hash, signed);
         Ok(())
+    }
+
+    /// Keeps verified receipts (the newest per relay and document), and drops the documents it
+    /// only carried for others once a receipt shows they arrived upstream.
+    pub fn learn_receipts(&mut self, receipts: Vec<Receipt>) {
+        for r in receipts {
+            let known = self.receipts.entry(r.doc.clone()).or_default();
+            known.retain(|k| k.relay != r.relay || k.at > r.at);
+            if !known.iter().any(|k| k.relay == r.relay) {
+                known.push(r);
+            }
+        }
+        let grants: Vec<_> = self
+            .trust
+            .certificates_of(&self.key)
+            .iter()
+            .map(|c| sampark_crdt::Grant { role: c.role, scope: c.scope.clone() })
+            .collect();
+        let carried: Vec<DocId> = self
+            .docs
+            .iter()
+            .filter(|(id, _)| !super::policy::keeps(&grants, id) && upstream_has(self, id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in carried {
+            if let Some(doc) = self.docs.remove(&id) {
+                for c in doc.changes() {
+                    self.signed.remove(&c.hash());
+                }
+            }
+        }
     }
 
     /// How many signed changes are held.
@@ -113,6 +161,10 @@ impl Local for MemoryNode {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
         all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
+    }
+
+    fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
+        self.receipts.get(doc).cloned().unwrap_or_default()
     }
 
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {

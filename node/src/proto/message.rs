@@ -9,7 +9,7 @@
 use automerge::ChangeHash;
 use sampark_crdt::codec::{DecodeError, Reader, Writer};
 use sampark_crdt::docid::MAX_DOC_ID_LEN;
-use sampark_crdt::{Certificate, DocId, Hlc, Revocation, SignedChange};
+use sampark_crdt::{Certificate, DocId, Hlc, Receipt, Revocation, SignedChange};
 
 use super::reconcile::{Fingerprint, Prefix};
 
@@ -27,6 +27,8 @@ pub const MAX_DOCS: usize = 4096;
 pub const MAX_HEADS: usize = 1024;
 /// Most changes in one changes message (their bytes are bounded by [`MAX_FRAME`]).
 pub const MAX_CHANGES: usize = 1024;
+/// Most receipts in one message.
+pub const MAX_RECEIPTS: usize = 4096;
 /// Longest reason in a refusal.
 pub const MAX_REASON: usize = 500;
 
@@ -97,6 +99,8 @@ pub enum Message {
     Done,
     /// The sender has received, and stored, everything the receiver sent before its Done.
     Ack,
+    /// Relays' receipts for documents the receiver holds or offered.
+    Receipts(Vec<Receipt>),
 }
 
 const HELLO: u8 = 1;
@@ -110,6 +114,7 @@ const CHANGES: u8 = 8;
 const DONE: u8 = 9;
 const HEADS: u8 = 10;
 const ACK: u8 = 11;
+const RECEIPTS: u8 = 12;
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -189,6 +194,7 @@ impl Message {
             Message::Changes(_) => "changes",
             Message::Done => "done",
             Message::Ack => "ack",
+            Message::Receipts(_) => "receipts",
         }
     }
 
@@ -247,6 +253,12 @@ impl Message {
             Message::Ack => {
                 w.u8(ACK);
             }
+            Message::Receipts(receipts) => {
+                w.u8(RECEIPTS).u32(count(receipts.len()));
+                for r in receipts {
+                    w.bytes(&r.encode());
+                }
+            }
         }
         w.finish()
     }
@@ -296,6 +308,12 @@ impl Message {
             }
             DONE => Message::Done,
             ACK => Message::Ack,
+            RECEIPTS => {
+                let n = read_count(&mut r, MAX_RECEIPTS, "receipts")?;
+                let receipts =
+                    (0..n).map(|_| Receipt::decode(r.bytes(Receipt::MAX_LEN, "receipt")?)).collect::<Result<_, _>>()?;
+                Message::Receipts(receipts)
+            }
             other => return Err(DecodeError::invalid("message type", format!("{other}"))),
         };
         r.finish()?;

@@ -4,12 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
 use sampark_crdt::verify::{Verified, verify};
-use sampark_crdt::{Certificate, DocId, DocKind, Grant, PublicKey, Revocation, SignedChange, Timestamp, TrustStore};
+use sampark_crdt::{
+    Certificate, DocId, DocKind, Grant, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore,
+};
 
-use super::local::Local;
+use super::local::{Local, upstream_has};
 use super::message::{
-    DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_PREFIXES, MAX_RECENT, MAX_TRUST_RECORDS, Message, ShortEntry,
-    VERSION,
+    DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_PREFIXES, MAX_RECEIPTS, MAX_RECENT, MAX_TRUST_RECORDS, Message,
+    ShortEntry, VERSION,
 };
 use super::policy;
 use super::reconcile::{Index, Prefix, Step, step};
@@ -57,6 +59,8 @@ pub enum Out {
     },
     /// Apply and store these verified changes, then feed the session its next input.
     Deliver(Vec<(SignedChange, Verified)>),
+    /// Keep these verified receipts (and drop carried documents they show arrived upstream).
+    LearnReceipts(Vec<Receipt>),
     /// The contact is over; close the connection.
     Finished(Summary),
 }
@@ -141,6 +145,9 @@ pub struct Session {
     awaiting_offer: bool,
     awaiting_want: bool,
     offered: BTreeSet<DocId>,
+    offered_to_me: BTreeSet<DocId>,
+    received_docs: BTreeSet<DocId>,
+    signer: Option<Keypair>,
     pending: BTreeMap<DocId, Pending>,
     peer_knows: BTreeSet<PublicKey>,
     sent_done: bool,
@@ -167,6 +174,9 @@ impl Session {
             awaiting_offer: false,
             awaiting_want: false,
             offered: BTreeSet::new(),
+            offered_to_me: BTreeSet::new(),
+            received_docs: BTreeSet::new(),
+            signer: None,
             pending: BTreeMap::new(),
             peer_knows: BTreeSet::new(),
             sent_done: false,
@@ -175,6 +185,13 @@ impl Session {
             last_heard: now,
             summary: Summary { peer: peer.short(), ..Summary::default() },
         }
+    }
+
+    /// Makes this session issue receipts, signed with `relay`, for the documents it received or
+    /// was offered, once it has stored them (for relays).
+    pub fn with_receipts(mut self, relay: Keypair) -> Session {
+        self.signer = Some(relay);
+        self
     }
 
     /// True once the session has finished (the driver closes the connection).
@@ -272,9 +289,11 @@ impl Session {
                 // Frames arrive in order and each batch of changes was delivered (stored) before
                 // this one was handled: everything the peer sent is safe here.
                 self.peer_done = true;
+                self.issue_receipts(local, now, out);
                 self.send(&Message::Ack, out);
             }
             (Phase::Syncing, Message::Ack) => self.peer_acked = true,
+            (Phase::Syncing, Message::Receipts(receipts)) => self.on_receipts(receipts, out),
             (Phase::Over, _) => {}
         }
     }
@@ -325,6 +344,7 @@ impl Session {
             .documents()
             .into_iter()
             .filter(|(d, _)| !policy::shared(&mine, &theirs, d) && policy::takes(&theirs, &mine, d))
+            .filter(|(d, _)| !upstream_has(local, d))
             .take(MAX_DOCS)
             .map(|(doc, heads)| DocHeads { recent: short_recent(local, &doc), doc, heads })
             .collect();
@@ -427,10 +447,16 @@ impl Session {
             return;
         }
         self.awaiting_offer = false;
+        let receipts: Vec<Receipt> = docs.iter().flat_map(|d| local.receipts(&d.doc)).take(MAX_RECEIPTS).collect();
+        if !receipts.is_empty() {
+            self.send(&Message::Receipts(receipts), out);
+        }
+        self.offered_to_me = docs.iter().map(|d| d.doc.clone()).collect();
         let want: Vec<DocHeads> = docs
             .into_iter()
             .filter(|d| policy::takes(&self.mine, &self.theirs, &d.doc))
             .filter(|d| !d.heads.iter().all(|h| local.has_change(&d.doc, h)))
+            .filter(|d| !local.receipts(&d.doc).iter().any(|r| d.heads.iter().all(|h| r.heads.contains(h))))
             .map(|d| DocHeads {
                 heads: local.heads(&d.doc).unwrap_or_default(),
                 recent: short_recent(local, &d.doc),
@@ -462,13 +488,39 @@ impl Session {
             }
             match verify(&signed, trust) {
                 Ok(v) if local.has_change(&signed.doc, &v.change.hash()) => {}
-                Ok(v) => accepted.push((signed, v)),
+                Ok(v) => {
+                    self.received_docs.insert(signed.doc.clone());
+                    accepted.push((signed, v));
+                }
                 Err(_) => self.summary.changes_refused += 1,
             }
         }
         self.summary.changes_received += accepted.len() as u64;
         if !accepted.is_empty() {
             out.push(Out::Deliver(accepted));
+        }
+    }
+
+    /// Keeps the receipts that verify (signed by a relay over the document at the time).
+    fn on_receipts(&mut self, receipts: Vec<Receipt>, out: &mut Vec<Out>) {
+        let Some(trust) = self.trust.as_ref() else { return };
+        let valid: Vec<Receipt> = receipts.into_iter().filter(|r| r.verify(trust).is_ok()).collect();
+        if !valid.is_empty() {
+            out.push(Out::LearnReceipts(valid));
+        }
+    }
+
+    /// A relay's receipts for what the peer sent or offered in this contact, now stored here.
+    fn issue_receipts(&mut self, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
+        let Some(signer) = self.signer.as_ref() else { return };
+        let receipts: Vec<Receipt> = self
+            .received_docs
+            .union(&self.offered_to_me)
+            .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), local.heads(doc)?, now)))
+            .take(MAX_RECEIPTS)
+            .collect();
+        if !receipts.is_empty() {
+            self.send(&Message::Receipts(receipts), out);
         }
     }
 
