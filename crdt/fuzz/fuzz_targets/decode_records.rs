@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sampark_crdt::ticket::Event;
-use sampark_crdt::{Certificate, DocId, Revocation, Scope, SignedChange};
+use sampark_crdt::{Certificate, DocId, Receipt, Revocation, Scope, SignedChange};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(c) = Certificate::decode(data) {
@@ -21,6 +21,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(s) = SignedChange::decode(data) {
         assert_eq!(s.encode(), data);
     }
+    if let Ok(r) = Receipt::decode(data) {
+        assert_eq!(r.encode(), data);
+    }
+    let _ = sampark_crdt::verify::header(data);
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = DocId::parse(s);
         let _ = Scope::parse(s);
