@@ -56,6 +56,13 @@ mod behaviour {
 
 pub use behaviour::{Behaviour, BehaviourEvent};
 
+impl Behaviour {
+    /// A handle to open and accept streams (for tools and tests that drive a swarm themselves).
+    pub fn stream_control(&self) -> libp2p_stream::Control {
+        self.stream.new_control()
+    }
+}
+
 /// How the transport behaves.
 #[derive(Debug, Clone)]
 pub struct NetConfig {
