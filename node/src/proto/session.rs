@@ -349,9 +349,10 @@ impl Session {
             .map(|(doc, heads)| DocHeads { recent: short_recent(local, &doc), doc, heads })
             .collect();
         self.offered = offer.iter().map(|d| d.doc.clone()).collect();
+        // An empty offer needs no answer: the peer sends a Want only for a non-empty one.
+        self.awaiting_want = !offer.is_empty();
         self.send(&Message::Offer(offer), out);
         self.awaiting_offer = true;
-        self.awaiting_want = true;
         self.mine = mine;
         self.theirs = theirs;
     }
@@ -450,6 +451,9 @@ impl Session {
         let receipts: Vec<Receipt> = docs.iter().flat_map(|d| local.receipts(&d.doc)).take(MAX_RECEIPTS).collect();
         if !receipts.is_empty() {
             self.send(&Message::Receipts(receipts), out);
+        }
+        if docs.is_empty() {
+            return;
         }
         self.offered_to_me = docs.iter().map(|d| d.doc.clone()).collect();
         let want: Vec<DocHeads> = docs
