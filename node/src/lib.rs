@@ -4,8 +4,12 @@
 //! a sans-IO state machine, drive it over libp2p, and offer the `sampark-node` command line and
 //! local API. So far it holds the binding between a device's key and its libp2p identity.
 
+pub mod api;
+pub mod daemon;
+pub mod home;
 pub mod identity;
 pub mod net;
+pub mod ops;
 pub mod proto;
 pub mod store;
 

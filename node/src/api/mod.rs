@@ -1,0 +1,267 @@
+//! The local JSON HTTP API: the node's operations for the phone app and for CLI commands run
+//! while the daemon holds the store. It listens on 127.0.0.1 only (the daemon refuses any other
+//! address) and has no authentication: anything that runs on the phone may use it.
+//!
+//! | method and path | body | answer |
+//! |---|---|---|
+//! | `GET /healthz` | — | `{"ok": true, "key": "<hex>", "version": "..."}` |
+//! | `GET /status` | — | the status ([`ops::StatusView`]) |
+//! | `POST /enroll` | an enrolment file ([`ops::EnrolFile`]) | [`ops::Enrolled`] |
+//! | `POST /record` | `{"entry": {...}, "centre": "..."?}` | [`ops::record::Recorded`] |
+//! | `GET /tickets` | — | a list of [`ops::TicketRow`] |
+//! | `POST /tickets` | `{"category": "...", "text": "..."}` | the new ticket ([`ops::TicketView`]) |
+//! | `GET /tickets/{id}` | — | the ticket |
+//! | `POST /tickets/{id}/comment` | `{"text": "..."}` | the ticket |
+//! | `POST /tickets/{id}/reopen` | `{"text": "..."}` (optional) | the ticket |
+//! | `POST /tickets/{id}/confirm` | — or `{}` | the ticket |
+//! | `POST /sync` | `{"peer": "<multiaddr>"}` | what the contact moved ([`ops::SyncReport`]) |
+//!
+//! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
+//! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
+//! `{"error": "<plain words>", "kind": "<kind>"}` with a status by [`ops::ErrorKind`]: 400 bad
+//! input, 404 no such ticket or endpoint, 409 not allowed by the rules, 413 too large, 500 the
+//! node failed, 502 the peer could not be reached, 503 not ready. A write is answered only once
+//! it is durable. Operations run on a blocking thread, one at a time (the node is behind a mutex
+//! shared with the transport).
+
+pub mod client;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State as Extract};
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::routing::{get, post};
+use sampark_crdt::Keypair;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::ops::{self, EnrolFile, ErrorKind, OpError, Request, Response};
+
+/// Largest request body, in bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What the API's handlers share: the node and its key (for `sync`).
+#[derive(Clone)]
+pub struct State {
+    node: Arc<Mutex<ops::Node>>,
+    key: Arc<Keypair>,
+}
+
+impl State {
+    /// The state for `node`, whose key is `key`.
+    pub fn new(node: Arc<Mutex<ops::Node>>, key: Keypair) -> State {
+        State { node, key: Arc::new(key) }
+    }
+}
+
+/// The answer of `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always true when the daemon answers.
+    pub ok: bool,
+    /// The node's public key.
+    pub key: String,
+    /// The daemon's version.
+    pub version: String,
+}
+
+/// The API's routes.
+pub fn router(state: State) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/status", get(status))
+        .route("/enroll", post(enroll))
+        .route("/record", post(record))
+        .route("/tickets", get(list).post(raise))
+        .route("/tickets/{id}", get(show))
+        .route("/tickets/{id}/{action}", post(act))
+        .route("/sync", post(sync))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes (requests in progress finish).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: State,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+fn error_reply(status: StatusCode, kind: ErrorKind, message: String) -> HttpResponse {
+    (status, axum::Json(json!({ "error": message, "kind": kind }))).into_response()
+}
+
+fn reply(result: Result<Response, OpError>) -> HttpResponse {
+    match result {
+        Ok(response) => axum::Json(response).into_response(),
+        Err(e) => {
+            let kind = e.kind();
+            let status = StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if kind == ErrorKind::Failed {
+                tracing::warn!(error = %e, "API request failed");
+            }
+            error_reply(status, kind, e.to_string())
+        }
+    }
+}
+
+/// Why a request body could not be read.
+enum BodyError {
+    TooLarge,
+    Bad(String),
+}
+
+/// Reads a JSON body of at most [`MAX_BODY`] bytes; an empty body reads as `{}`.
+async fn read<T: DeserializeOwned>(body: Body) -> Result<T, BodyError> {
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| BodyError::TooLarge)?;
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+    serde_json::from_slice(bytes).map_err(|e| BodyError::Bad(format!("the request body does not read: {e}")))
+}
+
+/// Runs `request` against the node, off the async threads (or the transport, for `sync`).
+async fn run(state: State, request: Request) -> HttpResponse {
+    let result = match request {
+        Request::Sync { peer } => {
+            crate::daemon::sync(Arc::clone(&state.node), &state.key, &peer).await.map(Response::Synced)
+        }
+        request => {
+            let node = Arc::clone(&state.node);
+            tokio::task::spawn_blocking(move || match node.lock() {
+                Ok(mut n) => n.handle(request),
+                Err(_) => Err(OpError::Failed("the node's state is unavailable; restart the daemon".into())),
+            })
+            .await
+            .unwrap_or_else(|e| Err(OpError::Failed(format!("the operation did not finish: {e}"))))
+        }
+    };
+    reply(result)
+}
+
+/// Reads the body as `T`, makes the request from it, and runs it.
+async fn run_with<T: DeserializeOwned>(state: State, body: Body, make: impl FnOnce(T) -> Request) -> HttpResponse {
+    match read::<T>(body).await {
+        Ok(fields) => run(state, make(fields)).await,
+        Err(BodyError::TooLarge) => error_reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Invalid,
+            format!("the request body is over {MAX_BODY} bytes"),
+        ),
+        Err(BodyError::Bad(why)) => error_reply(StatusCode::BAD_REQUEST, ErrorKind::Invalid, why),
+    }
+}
+
+async fn healthz(Extract(state): Extract<State>) -> HttpResponse {
+    let health = Health { ok: true, key: state.key.public().to_hex(), version: env!("CARGO_PKG_VERSION").to_string() };
+    axum::Json(health).into_response()
+}
+
+async fn status(Extract(state): Extract<State>) -> HttpResponse {
+    run(state, Request::Status).await
+}
+
+async fn list(Extract(state): Extract<State>) -> HttpResponse {
+    run(state, Request::Tickets).await
+}
+
+async fn show(Extract(state): Extract<State>, id: Result<Path<String>, PathRejection>) -> HttpResponse {
+    match id {
+        Ok(Path(ticket)) => run(state, Request::Ticket { ticket }).await,
+        Err(e) => error_reply(StatusCode::BAD_REQUEST, ErrorKind::Invalid, e.body_text()),
+    }
+}
+
+async fn enroll(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |file: EnrolFile| Request::Enroll { file }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordBody {
+    entry: Value,
+    #[serde(default)]
+    centre: Option<String>,
+}
+
+async fn record(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: RecordBody| Request::Record { entry: b.entry, centre: b.centre }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RaiseBody {
+    category: String,
+    text: String,
+}
+
+async fn raise(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: RaiseBody| Request::Raise { category: b.category, text: b.text }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextBody {
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoBody {}
+
+async fn act(
+    Extract(state): Extract<State>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Body,
+) -> HttpResponse {
+    let (ticket, action) = match path {
+        Ok(Path(p)) => p,
+        Err(e) => return error_reply(StatusCode::BAD_REQUEST, ErrorKind::Invalid, e.body_text()),
+    };
+    match action.as_str() {
+        "comment" => {
+            run_with(state, body, |b: TextBody| Request::Comment { ticket, text: b.text.unwrap_or_default() }).await
+        }
+        "reopen" => run_with(state, body, |b: TextBody| Request::Reopen { ticket, text: b.text }).await,
+        "confirm" => run_with(state, body, |_: NoBody| Request::Confirm { ticket }).await,
+        other => error_reply(
+            StatusCode::NOT_FOUND,
+            ErrorKind::NotFound,
+            format!("a ticket has no action {other:?}; the actions are comment, reopen and confirm"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncBody {
+    peer: String,
+}
+
+async fn sync(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: SyncBody| Request::Sync { peer: b.peer }).await
+}
+
+async fn no_route(method: Method, uri: Uri) -> HttpResponse {
+    error_reply(
+        StatusCode::NOT_FOUND,
+        ErrorKind::NotFound,
+        format!("there is no {method} {}; the endpoints are listed in docs/node.md", uri.path()),
+    )
+}
+
+async fn no_method(method: Method, uri: Uri) -> HttpResponse {
+    error_reply(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorKind::Invalid,
+        format!("{} does not take {method}; the endpoints are listed in docs/node.md", uri.path()),
+    )
+}

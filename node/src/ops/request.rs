@@ -1,0 +1,151 @@
+//! Every operation as data: a [`Request`] and its [`Response`].
+//!
+//! The CLI builds a `Request` from its arguments; with no daemon running it calls
+//! [`Node::handle`] itself, otherwise the daemon's API does (see [`crate::api`]). Either way the
+//! same code runs and the same JSON comes back, so `--json` output and API responses are one
+//! format. `sync` is the one request `handle` does not run: it needs the transport
+//! ([`crate::daemon::sync`]).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::enrol::{EnrolFile, Enrolled};
+use super::record::Recorded;
+use super::status::StatusView;
+use super::sync::SyncReport;
+use super::tickets::{TicketRow, TicketView};
+use super::{Node, OpError};
+
+/// An operation on a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Request {
+    /// What the node holds and whom it met.
+    Status,
+    /// Install (or renew) the node's certificate.
+    Enroll {
+        /// The enrolment file.
+        file: EnrolFile,
+    },
+    /// Record a register entry.
+    Record {
+        /// The entry, in the serde form of `sampark_crdt::register::Entry`.
+        entry: Value,
+        /// The centre, for a supervisor.
+        #[serde(default)]
+        centre: Option<String>,
+    },
+    /// Raise a ticket.
+    Raise {
+        /// The problem area.
+        category: String,
+        /// The problem.
+        text: String,
+    },
+    /// Comment on a ticket.
+    Comment {
+        /// The ticket's ID or a unique start of it.
+        ticket: String,
+        /// The comment.
+        text: String,
+    },
+    /// Reopen a resolved ticket.
+    Reopen {
+        /// The ticket.
+        ticket: String,
+        /// Why.
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// Confirm a resolution.
+    Confirm {
+        /// The ticket.
+        ticket: String,
+    },
+    /// List the tickets.
+    Tickets,
+    /// Show one ticket.
+    Ticket {
+        /// The ticket.
+        ticket: String,
+    },
+    /// One contact with a peer.
+    Sync {
+        /// The peer's multiaddress.
+        peer: String,
+    },
+}
+
+/// What an operation returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// For [`Request::Status`].
+    Status(StatusView),
+    /// For [`Request::Enroll`].
+    Enrolled(Enrolled),
+    /// For [`Request::Record`].
+    Recorded(Recorded),
+    /// For raising, commenting, reopening, confirming and showing a ticket.
+    Ticket(Box<TicketView>),
+    /// For [`Request::Tickets`].
+    Tickets(Vec<TicketRow>),
+    /// For [`Request::Sync`].
+    Synced(SyncReport),
+}
+
+impl Request {
+    /// Reads the JSON response to this request.
+    pub fn parse_response(&self, json: &[u8]) -> Result<Response, OpError> {
+        fn read<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, OpError> {
+            serde_json::from_slice(json).map_err(|e| OpError::Failed(format!("the daemon's answer does not read: {e}")))
+        }
+        Ok(match self {
+            Request::Status => Response::Status(read(json)?),
+            Request::Enroll { .. } => Response::Enrolled(read(json)?),
+            Request::Record { .. } => Response::Recorded(read(json)?),
+            Request::Raise { .. }
+            | Request::Comment { .. }
+            | Request::Reopen { .. }
+            | Request::Confirm { .. }
+            | Request::Ticket { .. } => Response::Ticket(read(json)?),
+            Request::Tickets => Response::Tickets(read(json)?),
+            Request::Sync { .. } => Response::Synced(read(json)?),
+        })
+    }
+}
+
+impl Response {
+    /// The process exit code for this response: 0, or 4 for a contact that did not finish.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Response::Synced(report) if !report.succeeded() => 4,
+            _ => 0,
+        }
+    }
+
+    /// The response as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl Node {
+    /// Carries out `request` (all but [`Request::Sync`]).
+    pub fn handle(&mut self, request: Request) -> Result<Response, OpError> {
+        Ok(match request {
+            Request::Status => Response::Status(self.status()?),
+            Request::Enroll { file } => Response::Enrolled(self.enroll(&file)?),
+            Request::Record { entry, centre } => Response::Recorded(self.record(entry, centre.as_deref())?),
+            Request::Raise { category, text } => Response::Ticket(Box::new(self.raise(&category, &text)?)),
+            Request::Comment { ticket, text } => Response::Ticket(Box::new(self.comment(&ticket, &text)?)),
+            Request::Reopen { ticket, text } => Response::Ticket(Box::new(self.reopen(&ticket, text.as_deref())?)),
+            Request::Confirm { ticket } => Response::Ticket(Box::new(self.confirm(&ticket)?)),
+            Request::Tickets => Response::Tickets(self.tickets()),
+            Request::Ticket { ticket } => Response::Ticket(Box::new(self.ticket(&ticket)?)),
+            Request::Sync { .. } => {
+                return Err(OpError::Failed("a contact needs the transport: use crate::daemon::sync".into()));
+            }
+        })
+    }
+}

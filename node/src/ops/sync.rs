@@ -1,0 +1,355 @@
+//! The node as the transport sees it, and what a contact moved.
+//!
+//! [`Node`] implements [`Local`] (what a contact session reads) and
+//! [`contact::Node`] (what it writes), so the libp2p transport
+//! syncs it directly, shared as `Arc<Mutex<ops::Node>>`:
+//!
+//! - `deliver` applies each verified change to a copy of its cached document
+//!   ([`Document::apply_verified`]), stores the new signed changes with the new heads in one
+//!   [`Store::insert_changes`](crate::store::Store::insert_changes) per document, and only then
+//!   replaces the cached document; it returns once everything is durable. It also moves the
+//!   node's clock past the clocks of what arrived, so the node's next event is stamped after them.
+//! - `learn` adds certificates and revocations to the trust store and stores the new ones.
+//! - [`Local::missing`] reads the signed changes Automerge lists as missing from the store.
+//!
+//! - `learn_receipts` keeps each relay's newest receipt per document (in memory and in the
+//!   store, under `<doc id>\0<relay key>`), then drops the documents this node only carried
+//!   for others that a receipt shows arrived upstream. Receipts are kept after the document is
+//!   dropped, so they travel on to the phone that made the changes.
+//!
+//! After each contact the driver calls [`Node::record_contact`], which keeps the peer's last
+//! contact in the store's peer state (JSON, see [`PeerContact`]) for `status`.
+
+use std::collections::BTreeMap;
+
+use automerge::ChangeHash;
+use sampark_crdt::verify::Verified;
+use sampark_crdt::{
+    Applied, Certificate, DocId, Document, Hlc, PublicKey, Receipt, Revocation, SignedChange, TrustStore,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Node, OpError};
+use crate::home;
+use crate::net::contact;
+use crate::proto::local::upstream_has;
+use crate::proto::{Local, Summary, policy};
+use crate::store::Store;
+
+/// What one contact moved, for people and for `--json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// The peer's key (full when known, else its first 8 hex digits).
+    pub peer: String,
+    /// The address dialled, if this side dialled.
+    pub address: String,
+    /// `complete`, `budget-exhausted`, `refused`, `refused-by-peer`, `timed-out`, `interrupted`.
+    pub outcome: String,
+    /// Why, for refusals and interruptions.
+    pub reason: Option<String>,
+    /// Signed changes sent.
+    pub changes_sent: u64,
+    /// Signed changes received and stored.
+    pub changes_received: u64,
+    /// Signed changes received and refused.
+    pub changes_refused: u64,
+    /// Documents changes were sent for.
+    pub docs_sent: u64,
+    /// Documents found different.
+    pub docs_differing: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Round trips.
+    pub rounds: u64,
+    /// How long the contact took, in milliseconds.
+    pub millis: u64,
+}
+
+impl SyncReport {
+    /// The report of a contact that ended with `summary`.
+    pub fn new(summary: &Summary, peer: String, address: String, millis: u64) -> SyncReport {
+        let outcome = serde_json::to_value(&summary.outcome).unwrap_or_default();
+        SyncReport {
+            peer,
+            address,
+            outcome: outcome.get("outcome").and_then(|v| v.as_str()).unwrap_or("unknown").to_string(),
+            reason: outcome.get("reason").and_then(|v| v.as_str()).map(str::to_owned),
+            changes_sent: summary.changes_sent,
+            changes_received: summary.changes_received,
+            changes_refused: summary.changes_refused,
+            docs_sent: summary.docs_sent,
+            docs_differing: summary.docs_differing,
+            bytes_sent: summary.bytes_sent,
+            bytes_received: summary.bytes_received,
+            rounds: summary.rounds,
+            millis,
+        }
+    }
+
+    /// True when the contact ended as it should (everything moved, or the budget ran out).
+    pub fn succeeded(&self) -> bool {
+        matches!(self.outcome.as_str(), "complete" | "budget-exhausted")
+    }
+}
+
+/// The last contact with one peer, as kept in the store's peer state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerContact {
+    /// The peer's key.
+    pub peer: String,
+    /// When the contact ended (ms since the epoch, this node's wall clock).
+    pub at: i64,
+    /// How it ended.
+    pub outcome: String,
+    /// Why, for refusals and interruptions.
+    pub reason: Option<String>,
+    /// Signed changes sent.
+    pub changes_sent: u64,
+    /// Signed changes received.
+    pub changes_received: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+}
+
+/// The peer-state record: `last_contact` now; room for more (the protocol's resume state).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PeerRecord {
+    last_contact: Option<PeerContact>,
+    #[serde(flatten)]
+    other: BTreeMap<String, serde_json::Value>,
+}
+
+impl Node {
+    /// Keeps `report` as the last contact with `peer` (durably), keeping whatever else the
+    /// peer's record holds.
+    pub fn record_contact(&mut self, peer: PublicKey, report: &SyncReport) -> Result<(), OpError> {
+        let mut record: PeerRecord = match self.store.peer_state(&peer) {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            _ => PeerRecord::default(),
+        };
+        record.last_contact = Some(PeerContact {
+            peer: peer.to_hex(),
+            at: (self.clock)().0,
+            outcome: report.outcome.clone(),
+            reason: report.reason.clone(),
+            changes_sent: report.changes_sent,
+            changes_received: report.changes_received,
+            bytes_sent: report.bytes_sent,
+            bytes_received: report.bytes_received,
+        });
+        let bytes = serde_json::to_vec(&record).map_err(|e| OpError::Failed(e.to_string()))?;
+        Ok(self.store.put_peer_state(&peer, &bytes)?)
+    }
+
+    /// The last contact with every peer, most recent first.
+    pub fn contacts(&self) -> Result<Vec<PeerContact>, OpError> {
+        let states = self.store.peer_states()?;
+        let mut out: Vec<PeerContact> = states
+            .value
+            .iter()
+            .filter_map(|s| serde_json::from_slice::<PeerRecord>(&s.state).ok()?.last_contact)
+            .collect();
+        out.sort_by_key(|c| std::cmp::Reverse(c.at));
+        Ok(out)
+    }
+
+    /// The full key of a peer known by its short form (first 8 hex digits), from the
+    /// certificates this node knows.
+    pub fn peer_by_short(&self, short: &str) -> Option<PublicKey> {
+        self.trust.certificates().map(|c| c.subject).find(|k| k.short() == short)
+    }
+
+    /// Applies one document's verified changes to a copy, stores them, then caches the copy.
+    fn deliver_doc(&mut self, id: DocId, batch: Vec<(SignedChange, Verified)>) -> Result<(), String> {
+        let mut doc = self.docs.get(&id).cloned().unwrap_or_else(|| Document::new(id.clone()));
+        let mut new = Vec::new();
+        for (signed, verified) in batch {
+            self.observe(Hlc { wall: verified.at.0, logical: 0 });
+            for e in &verified.events {
+                self.observe(e.hlc);
+            }
+            match doc.apply_verified(verified) {
+                Ok(Applied::Duplicate) => {}
+                Ok(Applied::New | Applied::Queued) => new.push(signed),
+                Err(e) => tracing::warn!(doc = %id, error = %e, "a verified change does not apply; skipped"),
+            }
+        }
+        if !new.is_empty() {
+            self.store.insert_changes(&id, &new, &doc.heads()).map_err(|e| e.to_string())?;
+        }
+        self.docs.insert(id, doc);
+        Ok(())
+    }
+}
+
+/// The store key of a receipt: `<doc id>\0<relay key hex>`, so a relay's newer receipt for a
+/// document replaces its older one.
+fn receipt_key(r: &Receipt) -> Vec<u8> {
+    format!("{}\0{}", r.doc, r.relay.to_hex()).into_bytes()
+}
+
+/// Every stored receipt, by document (receipts were verified when they arrived).
+pub(super) fn load_receipts(store: &Store) -> Result<BTreeMap<DocId, Vec<Receipt>>, OpError> {
+    let read = store.receipts()?;
+    super::log_damage(&read.damaged);
+    let mut out: BTreeMap<DocId, Vec<Receipt>> = BTreeMap::new();
+    for stored in read.value {
+        match Receipt::decode(&stored.receipt) {
+            Ok(r) => out.entry(r.doc.clone()).or_default().push(r),
+            Err(e) => tracing::warn!(error = %e, "a stored receipt does not read; skipped"),
+        }
+    }
+    Ok(out)
+}
+
+impl Node {
+    /// The relays' receipts known for `doc`.
+    pub fn receipts_of(&self, doc: &DocId) -> &[Receipt] {
+        self.receipts.get(doc).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// True when `receipt` shows its relay holds everything this node holds of its document.
+    pub fn covers(&self, receipt: &Receipt) -> bool {
+        let Some(doc) = self.docs.get(&receipt.doc) else { return false };
+        let mine = doc.heads();
+        mine.iter().all(|h| receipt.heads.contains(h))
+            || (receipt.heads.iter().all(|h| doc.has_change(h))
+                && doc.automerge().get_changes(&receipt.heads).is_empty())
+    }
+
+    /// The changes this node made in `doc` that no receipt shows upstream yet.
+    pub fn unreceipted(&self, doc: &Document) -> usize {
+        let me = self.public();
+        let mine = |known: &[ChangeHash]| {
+            doc.automerge().get_changes(known).iter().filter(|c| PublicKey::of_actor(c.actor_id()) == Some(me)).count()
+        };
+        let best = self
+            .receipts_of(doc.id())
+            .iter()
+            .map(|r| mine(&r.heads.iter().filter(|h| doc.has_change(h)).copied().collect::<Vec<_>>()))
+            .min();
+        best.unwrap_or_else(|| mine(&[]))
+    }
+
+    /// Keeps `receipt` if it is its relay's newest for its document, durably.
+    fn keep_receipt(&mut self, receipt: Receipt) -> Result<(), String> {
+        let known = self.receipts_of(&receipt.doc);
+        if known.iter().any(|k| k.relay == receipt.relay && k.at >= receipt.at) {
+            return Ok(());
+        }
+        self.store.put_receipt(&receipt_key(&receipt), &receipt.encode()).map_err(|e| e.to_string())?;
+        let known = self.receipts.entry(receipt.doc.clone()).or_default();
+        known.retain(|k| k.relay != receipt.relay);
+        known.push(receipt);
+        Ok(())
+    }
+
+    /// Drops the documents carried for others that a receipt shows arrived upstream.
+    fn drop_delivered(&mut self) -> Result<(), String> {
+        let grants = self.scope_grants();
+        let delivered: Vec<DocId> =
+            self.docs.keys().filter(|id| !policy::keeps(&grants, id) && upstream_has(self, id)).cloned().collect();
+        for id in delivered {
+            self.store.remove_document(&id).map_err(|e| e.to_string())?;
+            self.docs.remove(&id);
+            tracing::info!(doc = %id, "carried document arrived upstream; dropped");
+        }
+        Ok(())
+    }
+}
+
+impl Local for Node {
+    fn key(&self) -> PublicKey {
+        self.public()
+    }
+
+    fn chain(&self) -> Vec<Certificate> {
+        self.enrolment.chain.clone()
+    }
+
+    fn trust(&self) -> &TrustStore {
+        &self.trust
+    }
+
+    fn documents(&self) -> Vec<(DocId, Vec<ChangeHash>)> {
+        self.docs.iter().map(|(id, d)| (id.clone(), d.heads())).filter(|(_, h)| !h.is_empty()).collect()
+    }
+
+    fn heads(&self, doc: &DocId) -> Option<Vec<ChangeHash>> {
+        self.docs.get(doc).map(Document::heads).filter(|h| !h.is_empty())
+    }
+
+    fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool {
+        self.docs.get(doc).is_some_and(|d| d.has_change(hash))
+    }
+
+    fn recent(&self, doc: &DocId, n: usize) -> Vec<ChangeHash> {
+        let Some(d) = self.docs.get(doc) else { return Vec::new() };
+        let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
+        all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
+    }
+
+    fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
+        self.receipts_of(doc).to_vec()
+    }
+
+    fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
+        let Some(d) = self.docs.get(doc) else { return Vec::new() };
+        let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();
+        let mut out = Vec::new();
+        for change in d.automerge().get_changes(&known) {
+            match self.store.change(doc, &change.hash()) {
+                Ok(Some(signed)) => out.push(signed),
+                Ok(None) => tracing::warn!(%doc, hash = %change.hash(), "a change is not stored; not sent"),
+                Err(e) => tracing::warn!(%doc, error = %e, "a stored change could not be read; not sent"),
+            }
+        }
+        out
+    }
+}
+
+impl contact::Node for Node {
+    fn learn(&mut self, certificates: Vec<Certificate>, revocations: Vec<Revocation>) -> Result<(), String> {
+        for cert in certificates {
+            match self.trust.add_certificate(cert.clone()) {
+                Ok(true) => self.store.put_certificate(&cert).map_err(|e| e.to_string())?,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "a certificate from a peer was not taken"),
+            }
+        }
+        for rev in revocations {
+            match self.trust.add_revocation(rev.clone()) {
+                Ok(true) => self.store.put_revocation(&rev).map_err(|e| e.to_string())?,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "a revocation from a peer was not taken"),
+            }
+        }
+        Ok(())
+    }
+
+    fn deliver(&mut self, batch: Vec<(SignedChange, Verified)>) -> Result<(), String> {
+        let before = self.hlc;
+        let mut by_doc: BTreeMap<DocId, Vec<(SignedChange, Verified)>> = BTreeMap::new();
+        for (signed, verified) in batch {
+            by_doc.entry(signed.doc.clone()).or_default().push((signed, verified));
+        }
+        for (id, changes) in by_doc {
+            self.deliver_doc(id, changes)?;
+        }
+        if self.hlc != before {
+            home::save_hlc(&self.store, self.hlc).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn learn_receipts(&mut self, receipts: Vec<Receipt>) -> Result<(), String> {
+        for receipt in receipts {
+            self.keep_receipt(receipt)?;
+        }
+        self.drop_delivered()
+    }
+}

@@ -1,0 +1,251 @@
+//! `ops::Node` in-process: the clock, enrolment, delivery and receipts.
+
+use sampark_crdt::{Certificate, CertificateBody, Keypair, PublicKey, Receipt, Role, Scope, Timestamp, TrustStore};
+
+use super::enrol::{EnrolFile, enroll_home};
+use super::{Node, Request, Response};
+use crate::home::Home;
+use crate::net::contact::Node as _;
+use crate::proto::Local;
+
+const T0: Timestamp = Timestamp(1_800_000_000_000);
+
+fn at_t0() -> Timestamp {
+    T0
+}
+
+fn long_ago() -> Timestamp {
+    Timestamp(1_000)
+}
+
+fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
+    CertificateBody { subject, role, scope: Scope::parse(scope).unwrap(), not_before: T0, not_after: T0.plus_days(365) }
+        .sign(issuer)
+        .unwrap()
+}
+
+/// A root, a district and a block relay, all keys in memory.
+struct Block {
+    trust: TrustStore,
+    relay: Keypair,
+    dir: tempfile::TempDir,
+}
+
+impl Block {
+    fn new() -> Block {
+        let root = Keypair::from_secret([1; 32]);
+        let district = Keypair::from_secret([2; 32]);
+        let relay = Keypair::from_secret([3; 32]);
+        let mut trust = TrustStore::new(root.public());
+        trust.add_certificate(cert(&root, root.public(), Role::StateHub, "BR")).unwrap();
+        trust.add_certificate(cert(&root, district.public(), Role::DistrictRelay, "BR/DBG")).unwrap();
+        trust.add_certificate(cert(&district, relay.public(), Role::BlockRelay, "BR/DBG/P07")).unwrap();
+        Block { trust, relay, dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// A sevika's node of `awc`, enrolled at `now`, opened with `clock`.
+    fn phone(&mut self, name: &str, awc: &str, now: Timestamp, clock: fn() -> Timestamp) -> Node {
+        let home = Home::new(self.dir.path().join(name));
+        let key = home.init().unwrap();
+        self.trust.add_certificate(cert(&self.relay, key, Role::Sevika, awc)).unwrap();
+        enroll_home(&home, &EnrolFile::for_key(&self.trust, &key), now).unwrap();
+        Node::open(&home).unwrap().with_clock(clock)
+    }
+}
+
+fn raise(node: &mut Node, text: &str) -> String {
+    let Response::Ticket(t) = node.handle(Request::Raise { category: "sync".into(), text: text.into() }).unwrap()
+    else {
+        panic!("not a ticket")
+    };
+    t.id
+}
+
+#[test]
+fn the_clock_moves_up_to_the_certificate_and_never_back() {
+    let mut block = Block::new();
+    // Enrolled a day before the certificate starts, on a phone whose clock then reads 1970.
+    let mut phone = block.phone("phone", "BR/DBG/P07/S03/A0412", T0.plus_days(-1), long_ago);
+    assert_eq!(phone.hlc().wall, T0.0, "enrolment moved the clock up to the certificate's start");
+    raise(&mut phone, "पहला");
+    let first = phone.hlc();
+    assert!(first.wall >= T0.0);
+    let home = phone.home().clone();
+    drop(phone);
+    let mut phone = Node::open(&home).unwrap().with_clock(long_ago);
+    assert_eq!(phone.hlc(), first, "the clock reading was persisted");
+    raise(&mut phone, "दूसरा");
+    assert!(phone.hlc() > first);
+    let rows = phone.tickets();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.status == "open"), "both raises count: {rows:?}");
+}
+
+#[test]
+fn carried_tickets_are_dropped_once_a_receipt_shows_them_upstream() {
+    let mut block = Block::new();
+    let mut a = block.phone("a", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let mut b = block.phone("b", "BR/DBG/P07/S05/A0500", T0, at_t0);
+    let id = raise(&mut a, "सिंक नहीं");
+    let doc = a.documents().into_iter().next().unwrap().0;
+
+    // B meets A: learns A's chain, takes A's ticket to carry.
+    b.learn(block.trust.chain_of(&a.public()), vec![]).unwrap();
+    let signed = a.store().changes(&doc).unwrap().value;
+    let batch = signed.into_iter().map(|s| (s.clone(), sampark_crdt::verify(&s, b.trust_store()).unwrap())).collect();
+    b.deliver(batch).unwrap();
+    let status = b.status().unwrap();
+    assert_eq!((status.carrying.documents, status.kept.documents), (1, 0));
+    assert!(b.tickets()[0].carried);
+
+    // The relay's receipt reaches B: B drops its copy, for good, and keeps the receipt.
+    let receipt = Receipt::sign(&block.relay, doc.clone(), b.heads(&doc).unwrap(), T0.plus_hours(1));
+    b.learn_receipts(vec![receipt.clone()]).unwrap();
+    assert!(b.document(&doc).is_none());
+    let home_b = b.home().clone();
+    drop(b);
+    let b = Node::open(&home_b).unwrap();
+    assert!(b.document(&doc).is_none(), "the carried copy is gone from the store");
+    assert_eq!(b.receipts(&doc), vec![receipt.clone()], "the receipt is kept to pass on to A");
+
+    // The receipt reaches A: A keeps its ticket, and knows it arrived.
+    assert_eq!(a.status().unwrap().waiting_upward, 1);
+    a.learn_receipts(b.receipts(&doc)).unwrap();
+    assert!(a.document(&doc).is_some(), "a node never drops its own centre's documents");
+    assert_eq!(a.status().unwrap().waiting_upward, 0);
+    let shown = a.ticket(&id).unwrap();
+    assert_eq!(shown.hops.len(), 1);
+    assert_eq!((shown.hops[0].relay.clone(), shown.hops[0].complete), (block.relay.public().to_hex(), true));
+
+    // An older receipt of the same relay changes nothing.
+    let older = Receipt::sign(&block.relay, doc.clone(), vec![], T0);
+    a.learn_receipts(vec![older]).unwrap();
+    assert_eq!(a.receipts(&doc), vec![receipt]);
+}
+
+#[test]
+fn delivery_is_durable_and_stale_duplicates_are_skipped() {
+    let mut block = Block::new();
+    let mut a = block.phone("a", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let mut a2 = block.phone("a2", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    raise(&mut a, "एक");
+    let doc = a.documents().into_iter().next().unwrap().0;
+    a2.learn(block.trust.chain_of(&a.public()), vec![]).unwrap();
+    let signed = a.store().changes(&doc).unwrap().value;
+    let batch: Vec<_> =
+        signed.iter().map(|s| (s.clone(), sampark_crdt::verify(s, a2.trust_store()).unwrap())).collect();
+    a2.deliver(batch.clone()).unwrap();
+    a2.deliver(batch).unwrap();
+    assert_eq!(a2.store().changes(&doc).unwrap().value.len(), 1);
+    let home = a2.home().clone();
+    drop(a2);
+    let a2 = Node::open(&home).unwrap();
+    assert_eq!(a2.heads(&doc), a.heads(&doc));
+    assert!(!a2.tickets()[0].carried, "a second phone of the same centre keeps it");
+}
+
+#[test]
+fn the_raiser_reopens_and_confirms_a_resolution() {
+    use sampark_crdt::ticket::{self, Action};
+    use sampark_crdt::{Author, Hlc};
+
+    let mut block = Block::new();
+    let mut phone = block.phone("phone", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let operator = Author::new(Keypair::from_secret([40; 32]), [40; 8]);
+    block.trust.add_certificate(cert(&block.relay, operator.public(), Role::Operator, "BR/DBG/P07")).unwrap();
+    phone.learn(block.trust.chain_of(&operator.public()), vec![]).unwrap();
+    let id = raise(&mut phone, "लॉगिन नहीं");
+    let prefix = id[..8].to_string();
+    let doc = phone.documents().into_iter().next().unwrap().0;
+
+    // The block operator resolves it on the relay's replica; the resolution comes back down.
+    let resolve = |phone: &mut Node, minute: i64| {
+        let mut replica = phone.document(&doc).unwrap().clone();
+        let hlc = Hlc { wall: T0.0 + minute * 60_000, logical: 0 };
+        let text = "नया पासवर्ड भेजा".to_string();
+        let signed = ticket::append(&mut replica, &operator, Action::Resolved { text }, hlc, &block.trust).unwrap();
+        let verified = sampark_crdt::verify(&signed, phone.trust_store()).unwrap();
+        phone.deliver(vec![(signed, verified)]).unwrap();
+    };
+    resolve(&mut phone, 10);
+    assert_eq!(phone.ticket(&prefix).unwrap().status, "resolved");
+
+    let reopened = phone.handle(Request::Reopen { ticket: prefix.clone(), text: None }).unwrap();
+    let Response::Ticket(t) = reopened else { panic!("not a ticket") };
+    assert_eq!((t.status.as_str(), t.resolution.as_deref()), ("open", None));
+    assert_eq!(t.timeline.last().unwrap().action, "reopened");
+
+    resolve(&mut phone, 20);
+    let Response::Ticket(t) = phone.handle(Request::Confirm { ticket: prefix.clone() }).unwrap() else {
+        panic!("not a ticket")
+    };
+    assert_eq!(t.status, "closed");
+    assert_eq!(
+        t.timeline.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["raised", "resolved", "reopened", "resolved", "confirmed"]
+    );
+    assert_eq!(t.timeline[1].capacity, "operator at block");
+
+    let refused = phone.comment(&prefix, "फिर से?").unwrap_err();
+    assert_eq!(refused.kind(), super::ErrorKind::Refused);
+    assert!(refused.to_string().contains("closed"), "{refused}");
+    let changes = phone.store().changes(&doc).unwrap().value.len();
+    assert_eq!(changes, 5, "the refused comment was not stored");
+}
+
+#[test]
+fn a_supervisor_names_the_centre_and_a_relay_records_nothing() {
+    let mut block = Block::new();
+    let home = Home::new(block.dir.path().join("supervisor"));
+    let key = home.init().unwrap();
+    block.trust.add_certificate(cert(&block.relay, key, Role::Supervisor, "BR/DBG/P07/S03")).unwrap();
+    enroll_home(&home, &EnrolFile::for_key(&block.trust, &key), T0).unwrap();
+    let mut supervisor = Node::open(&home).unwrap().with_clock(at_t0);
+    let entry = serde_json::json!({"register": "vhsnd", "date": "2026-11-05", "held": true});
+
+    let err = supervisor.record(entry.clone(), None).unwrap_err();
+    assert!(err.to_string().contains("--centre BR/DBG/P07/S03/"), "{err}");
+    let err = supervisor.record(entry.clone(), Some("BR/DBG/P07/S04/A0001")).unwrap_err();
+    assert!(err.to_string().contains("not a centre of this supervisor's sector"), "{err}");
+    let done = supervisor.record(entry, Some("BR/DBG/P07/S03/A0412")).unwrap();
+    assert_eq!(done.doc, "BR/DBG/P07/S03/A0412:immunisation/2026-11");
+    let ticket = supervisor.raise("other", "सेक्टर की बैठक").unwrap();
+    assert_eq!(ticket.scope, "BR/DBG/P07/S03", "a supervisor's ticket belongs to her sector");
+
+    // A block relay's node keeps the block, and neither records nor raises.
+    let relay_home = Home::new(block.dir.path().join("relay"));
+    let relay_key = relay_home.init().unwrap();
+    let district = Keypair::from_secret([2; 32]);
+    block.trust.add_certificate(cert(&district, relay_key, Role::BlockRelay, "BR/DBG/P07")).unwrap();
+    enroll_home(&relay_home, &EnrolFile::for_key(&block.trust, &relay_key), T0).unwrap();
+    let mut relay = Node::open(&relay_home).unwrap().with_clock(at_t0);
+    let err = relay.raise("sync", "x").unwrap_err();
+    assert!(err.to_string().contains("only a sevika's or a supervisor's node"), "{err}");
+    let status = relay.status().unwrap();
+    assert_eq!((status.role.as_str(), status.scope.as_str()), ("block-relay", "BR/DBG/P07"));
+}
+
+#[test]
+fn enrolment_refuses_what_does_not_hold() {
+    let mut block = Block::new();
+    let home = Home::new(block.dir.path().join("phone"));
+    let key = home.init().unwrap();
+    // Not yet enrolled: the node does not open.
+    let err = Node::open(&home).unwrap_err();
+    assert!(err.to_string().contains("not enrolled yet"), "{err}");
+    // A sevika certificate issued by another sevika does not hold.
+    let sevika = Keypair::from_secret([50; 32]);
+    block.trust.add_certificate(cert(&block.relay, sevika.public(), Role::Sevika, "BR/DBG/P07/S03/A0412")).unwrap();
+    block.trust.add_certificate(cert(&sevika, key, Role::Sevika, "BR/DBG/P07/S03/A0412")).unwrap();
+    let err = enroll_home(&home, &EnrolFile::for_key(&block.trust, &key), T0).unwrap_err();
+    assert!(err.to_string().contains("the chain does not hold"), "{err}");
+    // An expired certificate.
+    let err = enroll_home(&home, &EnrolFile::for_key(&block.trust, &key), T0.plus_days(400)).unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    // Another root.
+    let mut other = EnrolFile::for_key(&block.trust, &key);
+    other.root = Keypair::from_secret([9; 32]).public().to_hex();
+    let err = enroll_home(&home, &other, T0).unwrap_err();
+    assert!(err.to_string().contains("root"), "{err}");
+    assert!(Node::open(&home).is_err(), "nothing was installed");
+}

@@ -1,0 +1,435 @@
+//! Human-readable output, in Hindi (the default: sevikas read it) or English.
+//!
+//! A small message table ([`Msg`]) holds every fixed word; data (a ticket's text, a scope, a key)
+//! is shown as it is. Times are shown in India Standard Time (UTC+5:30). Error messages stay in
+//! English for now: they come from every layer and are written for the field engineer.
+
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::enrol::Enrolled;
+use super::record::Recorded;
+use super::request::Response;
+use super::status::StatusView;
+use super::sync::SyncReport;
+use super::tickets::{EventView, TicketRow, TicketView};
+
+/// The language of human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Lang {
+    /// हिंदी.
+    #[default]
+    Hi,
+    /// English.
+    En,
+}
+
+/// The fixed words of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Msg {
+    Node,
+    ValidUntil,
+    NotCertified,
+    Documents,
+    Heads,
+    Changes,
+    Own,
+    WaitingUpward,
+    Carrying,
+    Tickets,
+    Open,
+    LastContacts,
+    NoContact,
+    Sent,
+    Received,
+    Ticket,
+    Tier,
+    Category,
+    Problem,
+    Centre,
+    RaisedBy,
+    Assignee,
+    Deadline,
+    Overdue,
+    ReceivedAt,
+    Resolution,
+    History,
+    RefusedBecause,
+    Waiting,
+    Hops,
+    NoHops,
+    Partly,
+    Carried,
+    NoTickets,
+    Recorded,
+    Enrolled,
+    Role,
+    Initialised,
+    PublicKey,
+    Contact,
+    Bytes,
+    Rounds,
+    Reason,
+}
+
+impl Msg {
+    /// The message in `lang`.
+    pub fn t(self, lang: Lang) -> &'static str {
+        let (hi, en) = match self {
+            Msg::Node => ("नोड", "node"),
+            Msg::ValidUntil => ("प्रमाणपत्र इस तारीख तक मान्य", "certificate valid until"),
+            Msg::NotCertified => ("प्रमाणपत्र अभी मान्य नहीं है!", "the certificate is NOT valid now!"),
+            Msg::Documents => ("दस्तावेज़", "documents"),
+            Msg::Heads => ("हेड्स", "heads"),
+            Msg::Changes => ("बदलाव", "changes"),
+            Msg::Own => ("अपने दायरे के", "own scope"),
+            Msg::WaitingUpward => ("ऊपर भेजने को बाकी बदलाव", "changes waiting to go upward"),
+            Msg::Carrying => ("दूसरे केंद्रों का, रिले तक ले जाने को", "carrying for other centres"),
+            Msg::Tickets => ("टिकट", "tickets"),
+            Msg::Open => ("खुले", "open"),
+            Msg::LastContacts => ("पिछले संपर्क", "last contacts"),
+            Msg::NoContact => ("अभी तक कोई संपर्क नहीं", "no contact yet"),
+            Msg::Sent => ("भेजे", "sent"),
+            Msg::Received => ("मिले", "received"),
+            Msg::Ticket => ("टिकट", "ticket"),
+            Msg::Tier => ("स्तर", "tier"),
+            Msg::Category => ("विषय", "category"),
+            Msg::Problem => ("समस्या", "problem"),
+            Msg::Centre => ("केंद्र", "centre"),
+            Msg::RaisedBy => ("दर्ज किया", "raised"),
+            Msg::Assignee => ("किसे सौंपा", "assigned to"),
+            Msg::Deadline => ("समय सीमा", "deadline"),
+            Msg::Overdue => ("समय सीमा बीत गई", "overdue"),
+            Msg::ReceivedAt => ("कहाँ कब पहुँचा", "received by tier"),
+            Msg::Resolution => ("समाधान", "resolution"),
+            Msg::History => ("इतिहास", "history"),
+            Msg::RefusedBecause => ("लागू नहीं हुआ", "not applied"),
+            Msg::Waiting => ("पिछली घटना के इंतज़ार में", "waiting for an earlier event"),
+            Msg::Hops => ("किस रिले तक पहुँचा", "arrived at relays"),
+            Msg::NoHops => ("अभी कोई रसीद नहीं", "no receipt yet"),
+            Msg::Partly => ("पुराना हिस्सा", "an earlier version"),
+            Msg::Carried => ("दूसरे केंद्र का, ले जा रहे हैं", "carried for another centre"),
+            Msg::NoTickets => ("कोई टिकट नहीं", "no tickets"),
+            Msg::Recorded => ("दर्ज हो गया", "recorded"),
+            Msg::Enrolled => ("नामांकन हो गया", "enrolled"),
+            Msg::Role => ("भूमिका", "role"),
+            Msg::Initialised => ("नया नोड बना", "new node created"),
+            Msg::PublicKey => ("सार्वजनिक कुंजी", "public key"),
+            Msg::Contact => ("संपर्क", "contact"),
+            Msg::Bytes => ("बाइट", "bytes"),
+            Msg::Rounds => ("राउंड ट्रिप", "round trips"),
+            Msg::Reason => ("कारण", "reason"),
+        };
+        match lang {
+            Lang::Hi => hi,
+            Lang::En => en,
+        }
+    }
+}
+
+/// A value's word in `lang`: statuses, tiers, categories, actions, roles, contact outcomes,
+/// registers.
+/// Unknown values are shown as they are.
+pub fn word(value: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return value.replace('-', " ");
+    }
+    let hi = match value {
+        "open" => "खुला",
+        "resolved" => "हल हुआ",
+        "closed" => "बंद",
+        "incomplete" => "अधूरा",
+        "block" => "ब्लॉक",
+        "district" => "ज़िला",
+        "state" => "राज्य",
+        "login-enrolment" => "लॉगिन / नामांकन",
+        "sync" => "सिंक",
+        "app-error" => "ऐप में गड़बड़ी",
+        "data-correction" => "डेटा सुधार",
+        "phone-hardware" => "फ़ोन",
+        "other" => "अन्य",
+        "raised" => "दर्ज किया",
+        "received" => "प्राप्त किया",
+        "commented" => "टिप्पणी",
+        "assigned" => "सौंपा",
+        "escalated" => "ऊपर भेजा",
+        "pulled-up" => "ऊपर लिया",
+        "reopened" => "फिर खोला",
+        "confirmed" => "पुष्टि की",
+        "sevika" => "सेविका",
+        "supervisor" => "पर्यवेक्षिका",
+        "operator" => "ऑपरेटर",
+        "block-relay" => "ब्लॉक रिले",
+        "district-relay" => "ज़िला रिले",
+        "state-hub" => "राज्य हब",
+        "complete" => "पूरा हुआ",
+        "budget-exhausted" => "सीमा पूरी, बाकी अगली बार",
+        "refused" => "मना किया",
+        "refused-by-peer" => "दूसरी ओर से मना",
+        "timed-out" => "जवाब नहीं आया",
+        "interrupted" => "बीच में टूटा",
+        "household" => "परिवार",
+        "member" => "सदस्य",
+        "pregnancy" => "गर्भावस्था",
+        "anc-visit" => "प्रसव-पूर्व जाँच",
+        "birth" => "प्रसव",
+        "growth" => "वजन",
+        "immunisation" => "टीकाकरण",
+        "vitamin-a" => "विटामिन-ए",
+        "vhsnd" => "वीएचएसएनडी",
+        "thr" => "टेक होम राशन",
+        "attendance" => "उपस्थिति",
+        "home-visit" => "गृह भ्रमण",
+        "referral" => "संदर्भ सेवा",
+        "stock" => "स्टॉक",
+        other => return other.to_string(),
+    };
+    hi.to_string()
+}
+
+/// A capacity such as "operator at block, sevika" in `lang`.
+fn capacity(text: &str, lang: Lang) -> String {
+    let parts: Vec<String> = text
+        .split(", ")
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once(" at ") {
+            Some((role, tier)) => format!("{} ({})", word(role, lang), word(tier, lang)),
+            None => word(p, lang),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM IST`.
+pub fn format_time(ms: i64) -> String {
+    let minutes = ms.div_euclid(60_000).saturating_add(330);
+    let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
+    let (y, m, d) = civil(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} IST", minute_of_day / 60, minute_of_day % 60)
+}
+
+/// The first 8 hex digits of a key or ID, with an ellipsis.
+fn short(id: &str) -> String {
+    format!("{}…", id.get(..8).unwrap_or(id))
+}
+
+/// The human form of a response.
+pub fn render(response: &Response, lang: Lang) -> String {
+    match response {
+        Response::Status(s) => status(s, lang),
+        Response::Enrolled(e) => enrolled(e, lang),
+        Response::Recorded(r) => recorded(r, lang),
+        Response::Ticket(t) => ticket(t, lang),
+        Response::Tickets(rows) => tickets(rows, lang),
+        Response::Synced(r) => synced(r, lang),
+    }
+}
+
+/// What `init` prints.
+pub fn initialised(key: &str, lang: Lang) -> String {
+    format!("{}\n{}: {key}\n", Msg::Initialised.t(lang), Msg::PublicKey.t(lang))
+}
+
+fn status(s: &StatusView, lang: Lang) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}: {} ({}, {})", Msg::Node.t(lang), short(&s.key), word(&s.role, lang), s.scope);
+    let _ = writeln!(o, "{}: {}", Msg::ValidUntil.t(lang), format_time(s.valid_until));
+    if !s.certified {
+        let _ = writeln!(o, "{}", Msg::NotCertified.t(lang));
+    }
+    let _ = writeln!(
+        o,
+        "{}: {} ({} {}, {} {})",
+        Msg::Documents.t(lang),
+        s.documents,
+        Msg::Heads.t(lang),
+        s.heads,
+        Msg::Changes.t(lang),
+        s.changes
+    );
+    let (docs, changes) = (Msg::Documents.t(lang), Msg::Changes.t(lang));
+    let _ = writeln!(o, "  {}: {} {docs}, {} {changes}", Msg::Own.t(lang), s.kept.documents, s.kept.changes);
+    let _ =
+        writeln!(o, "  {}: {} {docs}, {} {changes}", Msg::Carrying.t(lang), s.carrying.documents, s.carrying.changes);
+    let _ = writeln!(o, "{}: {}", Msg::WaitingUpward.t(lang), s.waiting_upward);
+    let _ = writeln!(o, "{}: {} ({} {})", Msg::Tickets.t(lang), s.tickets, Msg::Open.t(lang), s.tickets_open);
+    let _ = writeln!(o, "{}:", Msg::LastContacts.t(lang));
+    if s.peers.is_empty() {
+        let _ = writeln!(o, "  {}", Msg::NoContact.t(lang));
+    }
+    for p in &s.peers {
+        let _ = writeln!(
+            o,
+            "  {}  {}  {}  {} {}, {} {}",
+            short(&p.peer),
+            format_time(p.at),
+            word(&p.outcome, lang),
+            Msg::Sent.t(lang),
+            p.changes_sent,
+            Msg::Received.t(lang),
+            p.changes_received
+        );
+    }
+    o
+}
+
+fn enrolled(e: &Enrolled, lang: Lang) -> String {
+    format!(
+        "{}: {}\n{}: {} ({})\n{}: {}\n",
+        Msg::Enrolled.t(lang),
+        e.key,
+        Msg::Role.t(lang),
+        word(&e.role, lang),
+        e.scope,
+        Msg::ValidUntil.t(lang),
+        format_time(e.valid_until)
+    )
+}
+
+fn recorded(r: &Recorded, lang: Lang) -> String {
+    format!("{}: {} ({})\n{}\n", Msg::Recorded.t(lang), r.entry_id, word(&r.register, lang), r.doc)
+}
+
+fn tickets(rows: &[TicketRow], lang: Lang) -> String {
+    if rows.is_empty() {
+        return format!("{}\n", Msg::NoTickets.t(lang));
+    }
+    let mut o = String::new();
+    for r in rows {
+        let carried = if r.carried { format!("  ({})", Msg::Carried.t(lang)) } else { String::new() };
+        let when = if r.raised_at == 0 { String::new() } else { format_time(r.raised_at) };
+        let _ = writeln!(
+            o,
+            "{}  [{}]  {}  {}  {}  {}{carried}",
+            r.id.get(..8).unwrap_or(&r.id),
+            word(&r.status, lang),
+            word(&r.tier, lang),
+            word(&r.category, lang),
+            when,
+            r.text.lines().next().unwrap_or_default()
+        );
+    }
+    o
+}
+
+fn ticket(t: &TicketView, lang: Lang) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} {}  [{}]  {}: {}",
+        Msg::Ticket.t(lang),
+        t.id,
+        word(&t.status, lang),
+        Msg::Tier.t(lang),
+        word(&t.tier, lang)
+    );
+    if t.carried {
+        let _ = writeln!(o, "({})", Msg::Carried.t(lang));
+    }
+    let _ = writeln!(o, "{}: {}", Msg::Category.t(lang), word(&t.category, lang));
+    let _ = writeln!(o, "{}: {}", Msg::Problem.t(lang), t.text);
+    let _ = writeln!(o, "{}: {}", Msg::Centre.t(lang), t.scope);
+    let _ = writeln!(o, "{}: {}, {}", Msg::RaisedBy.t(lang), format_time(t.raised_at), short(&t.raised_by));
+    let none = "—".to_string();
+    let _ = writeln!(o, "{}: {}", Msg::Assignee.t(lang), t.assignee.as_deref().map(short).unwrap_or(none.clone()));
+    let deadline = t.deadline.map(format_time).unwrap_or(none);
+    let overdue = if t.overdue { format!(" ({})", Msg::Overdue.t(lang)) } else { String::new() };
+    let _ = writeln!(o, "{}: {deadline}{overdue}", Msg::Deadline.t(lang));
+    if !t.received.is_empty() {
+        let seen: Vec<String> =
+            t.received.iter().map(|(tier, at)| format!("{} {}", word(tier, lang), format_time(*at))).collect();
+        let _ = writeln!(o, "{}: {}", Msg::ReceivedAt.t(lang), seen.join("; "));
+    }
+    if let Some(r) = &t.resolution {
+        let _ = writeln!(o, "{}: {r}", Msg::Resolution.t(lang));
+    }
+    let _ = writeln!(o, "{}:", Msg::History.t(lang));
+    for e in &t.timeline {
+        o.push_str(&event(e, lang));
+    }
+    if t.waiting > 0 {
+        let _ = writeln!(o, "  … {} {}", t.waiting, Msg::Waiting.t(lang));
+    }
+    if t.hops.is_empty() {
+        let _ = writeln!(o, "{}: {}", Msg::Hops.t(lang), Msg::NoHops.t(lang));
+    } else {
+        let _ = writeln!(o, "{}:", Msg::Hops.t(lang));
+    }
+    for h in &t.hops {
+        let partial = if h.complete { String::new() } else { format!(" ({})", Msg::Partly.t(lang)) };
+        let _ = writeln!(o, "  {}  {}{partial}", short(&h.relay), format_time(h.at));
+    }
+    o
+}
+
+fn event(e: &EventView, lang: Lang) -> String {
+    let mut line = format!(
+        "  {}  {}  {} ({})",
+        format_time(e.at),
+        word(&e.action, lang),
+        short(&e.by),
+        capacity(&e.capacity, lang)
+    );
+    if let Some(text) = &e.text {
+        let _ = write!(line, "  \"{text}\"");
+    }
+    if let Some(to) = &e.to {
+        let _ = write!(line, "  → {}", short(to));
+    }
+    line.push('\n');
+    if let Some(why) = &e.refused {
+        let _ = writeln!(line, "      {}: {why}", Msg::RefusedBecause.t(lang));
+    }
+    line
+}
+
+fn synced(r: &SyncReport, lang: Lang) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{} {} {}: {}", Msg::Contact.t(lang), short(&r.peer), r.address, word(&r.outcome, lang));
+    if let Some(why) = &r.reason {
+        let _ = writeln!(o, "{}: {why}", Msg::Reason.t(lang));
+    }
+    let (changes, bytes) = (Msg::Changes.t(lang), Msg::Bytes.t(lang));
+    let _ = writeln!(o, "{}: {} {changes}, {} {bytes}", Msg::Sent.t(lang), r.changes_sent, r.bytes_sent);
+    let _ = writeln!(o, "{}: {} {changes}, {} {bytes}", Msg::Received.t(lang), r.changes_received, r.bytes_received);
+    let _ = writeln!(o, "{}: {}, {} ms", Msg::Rounds.t(lang), r.rounds, r.millis);
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_ist() {
+        assert_eq!(format_time(0), "1970-01-01 05:30 IST");
+        assert_eq!(format_time(1_700_000_000_000), "2023-11-15 03:43 IST");
+        assert_eq!(format_time(-60_000 * 331), "1969-12-31 23:59 IST");
+        let _ = format_time(i64::MIN);
+        let _ = format_time(i64::MAX);
+    }
+
+    #[test]
+    fn words_translate_and_unknown_ones_pass_through() {
+        assert_eq!(word("open", Lang::Hi), "खुला");
+        assert_eq!(word("pulled-up", Lang::En), "pulled up");
+        assert_eq!(word("xyz", Lang::Hi), "xyz");
+        assert_eq!(capacity("operator at block, sevika", Lang::Hi), "ऑपरेटर (ब्लॉक), सेविका");
+    }
+}

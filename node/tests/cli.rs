@@ -1,0 +1,386 @@
+//! The `sampark-node` command line, as real processes: init, enroll, record, tickets and status,
+//! first on a home no daemon runs on (each command opens the store itself), then while a daemon
+//! serves the home (the same commands go through its local API); bad input gives a clear error
+//! and exit code either way; the API itself refuses bad requests with JSON errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sampark_crdt::{Certificate, CertificateBody, Keypair, PublicKey, Role, Scope, Timestamp, TrustStore};
+use sampark_node::daemon::DaemonFile;
+use sampark_node::home::Home;
+use sampark_node::ops::EnrolFile;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sampark-node");
+const AWC: &str = "BR/DBG/P07/S03/A0412";
+
+/// What a finished command printed.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
+
+fn cli(args: &[&str]) -> Run {
+    let out = Command::new(BIN).args(args).env_remove("RUST_LOG").output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `sampark-node ARGS --home HOME [extra]`.
+fn on(home: &Path, args: &[&str]) -> Run {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--home", home.to_str().unwrap()]);
+    cli(&all)
+}
+
+fn now() -> Timestamp {
+    sampark_node::ops::wall_clock()
+}
+
+/// A state root and a district relay, issuing certificates for homes made with `init`.
+struct Provision {
+    district: Keypair,
+    trust: TrustStore,
+}
+
+fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
+    CertificateBody {
+        subject,
+        role,
+        scope: Scope::parse(scope).unwrap(),
+        not_before: now().plus_hours(-1),
+        not_after: now().plus_days(365),
+    }
+    .sign(issuer)
+    .unwrap()
+}
+
+impl Provision {
+    fn new() -> Provision {
+        let root = Keypair::from_secret([1; 32]);
+        let district = Keypair::from_secret([2; 32]);
+        let mut trust = TrustStore::new(root.public());
+        trust.add_certificate(cert(&root, root.public(), Role::StateHub, "BR")).unwrap();
+        trust.add_certificate(cert(&root, district.public(), Role::DistrictRelay, "BR/DBG")).unwrap();
+        Provision { district, trust }
+    }
+
+    /// `init` a home; returns its key.
+    fn init(&self, home: &Path) -> PublicKey {
+        let out = on(home, &["init", "--json"]).ok();
+        out.json()["key"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Certifies `key` as `role` over `scope` (issued by `issuer`) and writes its enrolment file.
+    fn enrolment(&mut self, key: PublicKey, role: Role, scope: &str, issuer: &Keypair, file: &Path) {
+        self.trust.add_certificate(cert(issuer, key, role, scope)).unwrap();
+        fs::write(file, EnrolFile::for_key(&self.trust, &key).to_json()).unwrap();
+    }
+
+    /// `init` and enrol a block relay for BR/DBG/P07; returns its key pair (read from its home).
+    fn relay(&mut self, home: &Path) -> Keypair {
+        let key = self.init(home);
+        let file = home.with_extension("enrol.json");
+        let district = Keypair::from_secret(self.district.secret());
+        self.enrolment(key, Role::BlockRelay, "BR/DBG/P07", &district, &file);
+        on(home, &["enroll", "--cert", file.to_str().unwrap()]).ok();
+        Home::new(home).key().unwrap()
+    }
+
+    /// `init` and enrol a sevika of `awc`, certified by the block relay `relay`.
+    fn sevika(&mut self, home: &Path, awc: &str, relay: &Keypair) -> PublicKey {
+        let key = self.init(home);
+        let file = home.with_extension("enrol.json");
+        self.enrolment(key, Role::Sevika, awc, relay, &file);
+        on(home, &["enroll", "--cert", file.to_str().unwrap(), "--json"]).ok();
+        key
+    }
+}
+
+/// A running `sampark-node run`, killed when dropped.
+struct Daemon {
+    child: Child,
+    home: PathBuf,
+    file: Option<DaemonFile>,
+}
+
+impl Daemon {
+    fn start(home: &Path) -> Daemon {
+        let log = fs::File::create(home.with_extension("log")).unwrap();
+        let child = Command::new(BIN)
+            .args(["run", "--home", home.to_str().unwrap(), "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args(["--api", "127.0.0.1:0", "--no-mdns"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut daemon = Daemon { child, home: home.to_path_buf(), file: None };
+        let started = Instant::now();
+        loop {
+            if let Some(file) = DaemonFile::read(&Home::new(home))
+                && !file.listen.is_empty()
+                && file.pid == daemon.child.id()
+            {
+                daemon.file = Some(file);
+                return daemon;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn file(&self) -> &DaemonFile {
+        self.file.as_ref().unwrap()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.file().api)
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit code.
+    fn stop(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = &self.home;
+    }
+}
+
+fn growth(child: &str, weight: f64) -> String {
+    json!({"child": child, "date": "2026-11-03", "weight_kg": weight, "oedema": false}).to_string()
+}
+
+/// A provisioned sevika home in a fresh directory.
+fn sevika_home() -> (tempfile::TempDir, PathBuf, PublicKey) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Provision::new();
+    let relay = p.relay(&dir.path().join("relay"));
+    let home = dir.path().join("phone");
+    let key = p.sevika(&home, AWC, &relay);
+    (dir, home, key)
+}
+
+/// Records, raises, comments, lists, shows and reports status on `home`, checking the answers;
+/// returns the ticket ID. Works the same with or without a daemon.
+fn exercise(home: &Path, key: &PublicKey, already: usize) -> String {
+    let rec =
+        on(home, &["record", "--register", "growth", "--entry", &growth("0a1b2c3d-1767225600000-0", 9.4), "--json"])
+            .ok()
+            .json();
+    assert_eq!(rec["doc"], format!("{AWC}:growth/2026-11"));
+    assert!(rec["entry_id"].as_str().unwrap().starts_with(&key.short()));
+
+    let raised =
+        on(home, &["ticket", "raise", "--category", "sync", "--text", "डेटा सिंक नहीं हो रहा", "--json"]).ok().json();
+    let id = raised["id"].as_str().unwrap().to_string();
+    assert_eq!((raised["status"].as_str(), raised["tier"].as_str()), (Some("open"), Some("block")));
+    let prefix = &id[..8];
+
+    let commented = on(home, &["ticket", "comment", prefix, "--text", "फ़ोन बदल कर देखा", "--json"]).ok().json();
+    assert_eq!(commented["timeline"].as_array().unwrap().len(), 2);
+    assert_eq!(commented["timeline"][1]["action"], "commented");
+    assert_eq!(commented["timeline"][1]["capacity"], "sevika");
+
+    let list = on(home, &["ticket", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), already + 1);
+    assert!(list.as_array().unwrap().iter().any(|t| t["id"] == id.as_str()));
+
+    let shown = on(home, &["ticket", "show", &id]).ok().stdout;
+    assert!(shown.contains("खुला") && shown.contains("ब्लॉक") && shown.contains("सेविका"), "{shown}");
+    assert!(shown.contains("डेटा सिंक नहीं हो रहा") && shown.contains("फ़ोन बदल कर देखा"), "{shown}");
+    let english = on(home, &["ticket", "show", prefix, "--lang", "en"]).ok().stdout;
+    assert!(english.contains("[open]") && english.contains("tier: block"), "{english}");
+
+    let refused = on(home, &["ticket", "confirm", prefix]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("not done") && refused.stderr.contains("open"), "{}", refused.stderr);
+    id
+}
+
+#[test]
+fn commands_work_on_a_home_without_a_daemon() {
+    let (_dir, home, key) = sevika_home();
+    let status = on(&home, &["status", "--json"]).ok().json();
+    assert_eq!((status["role"].as_str(), status["scope"].as_str()), (Some("sevika"), Some(AWC)));
+    assert_eq!(status["documents"], 0);
+    assert_eq!(status["certified"], true);
+
+    exercise(&home, &key, 0);
+
+    let status = on(&home, &["status", "--json"]).ok().json();
+    assert_eq!(status["documents"], 2);
+    assert_eq!(status["tickets"], 1);
+    assert_eq!(status["tickets_open"], 1);
+    assert_eq!(status["waiting_upward"], 3, "a record, a raise and a comment: {status}");
+    assert_eq!(status["carrying"]["documents"], 0);
+    let text = on(&home, &["status"]).ok().stdout;
+    assert!(text.contains("सेविका") && text.contains("अभी तक कोई संपर्क नहीं"), "{text}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_exit_code() {
+    let (dir, home, _key) = sevika_home();
+    let cases: [(&[&str], i32, &str); 12] = [
+        (&["record", "--register", "grwth", "--entry", "{}"], 1, "there is no register \"grwth\""),
+        (&["record", "--register", "growth", "--entry", "{nope"], 1, "--entry is not valid JSON"),
+        (&["record", "--register", "vhsnd", "--entry", r#"{"register":"growth"}"#], 1, "must agree"),
+        (&["record", "--register", "growth", "--entry", &growth("0a1b2c3d-1767225600000-0", -3.0)], 1, "not valid"),
+        (&["record", "--register", "growth", "--entry", r#"{"child": 5}"#], 1, "not a valid growth entry"),
+        (&["ticket", "raise", "--category", "wifi", "--text", "x"], 1, "expected one of login-enrolment"),
+        (&["ticket", "raise", "--category", "sync", "--text", "  "], 1, "the text is empty"),
+        (&["ticket", "show", "abc"], 1, "is not a ticket ID"),
+        (&["ticket", "show", "0123456789"], 1, "there is no ticket 0123456789"),
+        (&["ticket", "comment", "zzzzzzzzzz", "--text", "x"], 1, "is not a ticket ID"),
+        (&["sync", "--peer", "not-an-address"], 1, "is not a multiaddress"),
+        (&["enroll", "--cert", "/nonexistent/file"], 1, "cannot read /nonexistent/file"),
+    ];
+    for (args, code, says) in cases {
+        let out = on(&home, args);
+        assert_eq!(out.code, code, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?} said: {}", out.stderr);
+    }
+
+    // JSON errors for machines.
+    let out = on(&home, &["ticket", "show", "abc", "--json"]);
+    let error: Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(error["kind"], "invalid");
+
+    // Homes that are not ready.
+    let empty = dir.path().join("empty");
+    let out = on(&empty, &["status"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("no node here") && out.stderr.contains("sampark-node init"), "{}", out.stderr);
+    let fresh = dir.path().join("fresh");
+    Provision::new().init(&fresh);
+    let out = on(&fresh, &["ticket", "list"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("not enrolled yet"), "{}", out.stderr);
+    let out = on(&fresh, &["init"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("init never replaces a key"), "{}", out.stderr);
+
+    // An enrolment file made for another node, or not an enrolment file at all.
+    let other = dir.path().join("relay.enrol.json");
+    let out = on(&fresh, &["enroll", "--cert", other.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("this enrolment file is for key"), "{}", out.stderr);
+    let junk = dir.path().join("junk.json");
+    fs::write(&junk, "[1, 2, 3]").unwrap();
+    let out = on(&fresh, &["enroll", "--cert", junk.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("not an enrolment file"), "{}", out.stderr);
+
+    // A wrong command line is a usage error (clap's exit code 2).
+    assert_eq!(cli(&["status"]).code, 2);
+    assert_eq!(cli(&["ticket", "raise", "--home", "x"]).code, 2);
+}
+
+#[test]
+fn commands_go_through_a_running_daemon() {
+    let (_dir, home, key) = sevika_home();
+    let daemon = Daemon::start(&home);
+    assert_eq!(daemon.file().key, key.to_hex());
+
+    // A second daemon on the same home, or an API off loopback, is refused with a reason.
+    let run = |api: &str| on(&home, &["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--api", api]);
+    let second = run("127.0.0.1:0");
+    assert_eq!(second.code, 3, "{}", second.stderr);
+    assert!(second.stderr.contains("in use by another process"), "{}", second.stderr);
+    let open = run("0.0.0.0:0");
+    assert_eq!(open.code, 3, "{}", open.stderr);
+    assert!(open.stderr.contains("give --api 127.0.0.1:PORT"), "{}", open.stderr);
+    assert_eq!(DaemonFile::read(&Home::new(&home)).unwrap().pid, daemon.child.id(), "the first daemon's file stays");
+
+    // The daemon holds the store; these succeed only through its API.
+    let id = exercise(&home, &key, 0);
+    let out = on(&home, &["record", "--register", "grwth", "--entry", "{}"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("there is no register"), "{}", out.stderr);
+    let out = on(&home, &["ticket", "show", "0123456789"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("there is no ticket"), "{}", out.stderr);
+
+    // The API directly.
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).proxy(None).build().into();
+    let get = |path: &str| {
+        let mut r = agent.get(&daemon.url(path)).call().unwrap();
+        (r.status().as_u16(), serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap())
+    };
+    let post = |path: &str, body: &str| {
+        let mut r = agent.post(&daemon.url(path)).send(body).unwrap();
+        (r.status().as_u16(), serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap())
+    };
+    let (code, health) = get("/healthz");
+    assert_eq!((code, health["key"].as_str()), (200, Some(key.to_hex().as_str())));
+    assert_eq!(get(&format!("/tickets/{}", &id[..10])).1["id"], id.as_str());
+    assert_eq!(get("/status").1["tickets"], 1);
+    let (code, error) = post("/tickets", "{not json");
+    assert_eq!((code, error["kind"].as_str()), (400, Some("invalid")));
+    let (code, _) = post("/tickets", r#"{"category": "sync", "text": "x", "extra": 1}"#);
+    assert_eq!(code, 400);
+    let (code, error) = post("/tickets", &format!(r#"{{"category": "sync", "text": "{}"}}"#, "x".repeat(70_000)));
+    assert_eq!(code, 413, "{error}");
+    let (code, error) = post(&format!("/tickets/{id}/confirm"), "");
+    assert_eq!(code, 409, "{error}");
+    let (code, error) = post(&format!("/tickets/{id}/close"), "{}");
+    assert_eq!(code, 404, "{error}");
+    let (code, error) = get("/nowhere");
+    assert_eq!(code, 404);
+    assert!(error["error"].as_str().unwrap().contains("docs/node.md"));
+    let (code, raised) = post("/tickets", r#"{"category": "app-error", "text": "ऐप बंद हो जाता है"}"#);
+    assert_eq!((code, raised["status"].as_str()), (200, Some("open")));
+    let (code, rec) = post("/record", r#"{"entry": {"register": "vhsnd", "date": "2026-11-05", "held": true}}"#);
+    assert_eq!((code, rec["doc"].as_str()), (200, Some(format!("{AWC}:immunisation/2026-11").as_str())));
+
+    // A clean stop removes the daemon file; everything acknowledged is in the store.
+    assert_eq!(daemon.stop(), 0);
+    assert!(!Home::new(&home).daemon_file().exists());
+    let status = on(&home, &["status", "--json"]).ok().json();
+    assert_eq!((status["documents"].as_u64(), status["tickets"].as_u64()), (Some(4), Some(2)));
+}
+
+#[test]
+fn a_killed_daemons_stale_file_is_ignored() {
+    let (_dir, home, _key) = sevika_home();
+    let mut daemon = Daemon::start(&home);
+    on(&home, &["ticket", "raise", "--category", "other", "--text", "before the kill"]).ok();
+    daemon.child.kill().unwrap();
+    daemon.child.wait().unwrap();
+    assert!(Home::new(&home).daemon_file().exists(), "kill -9 leaves the file behind");
+    let list = on(&home, &["ticket", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["text"], "before the kill");
+}

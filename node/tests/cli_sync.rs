@@ -1,0 +1,266 @@
+//! Real `sampark-node` processes syncing over real sockets on 127.0.0.1: a sevika's phone and a
+//! block relay over TCP and over QUIC (`run` on the relay, `sync --peer` from the phone), and the
+//! mule chain: phone A raises a ticket, meets phone B of another centre of the block, B meets the
+//! relay, and the relay has the ticket, verified, though A and the relay never met.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sampark_crdt::{Certificate, CertificateBody, Keypair, PublicKey, Role, Scope, TrustStore};
+use sampark_node::daemon::DaemonFile;
+use sampark_node::home::Home;
+use sampark_node::ops::EnrolFile;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sampark-node");
+const AWC_A: &str = "BR/DBG/P07/S03/A0412";
+const AWC_B: &str = "BR/DBG/P07/S05/A0500";
+
+/// What a finished command printed.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// Runs `sampark-node ARGS --home HOME`.
+fn on(home: &Path, args: &[&str]) -> Run {
+    let out =
+        Command::new(BIN).args(args).args(["--home", home.to_str().unwrap()]).env_remove("RUST_LOG").output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
+    let now = sampark_node::ops::wall_clock();
+    CertificateBody {
+        subject,
+        role,
+        scope: Scope::parse(scope).unwrap(),
+        not_before: now.plus_hours(-1),
+        not_after: now.plus_days(365),
+    }
+    .sign(issuer)
+    .unwrap()
+}
+
+/// Homes made with `init` and enrolled: root → district relay → block relay → sevikas.
+struct Block {
+    dir: tempfile::TempDir,
+    trust: TrustStore,
+    relay: Keypair,
+}
+
+impl Block {
+    fn new() -> Block {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Keypair::from_secret([1; 32]);
+        let district = Keypair::from_secret([2; 32]);
+        let mut trust = TrustStore::new(root.public());
+        trust.add_certificate(cert(&root, root.public(), Role::StateHub, "BR")).unwrap();
+        trust.add_certificate(cert(&root, district.public(), Role::DistrictRelay, "BR/DBG")).unwrap();
+        let home = dir.path().join("relay");
+        let key = init(&home);
+        trust.add_certificate(cert(&district, key, Role::BlockRelay, "BR/DBG/P07")).unwrap();
+        enroll(&home, &trust, key);
+        let relay = Home::new(&home).key().unwrap();
+        Block { dir, trust, relay }
+    }
+
+    fn home(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A sevika's phone of `awc`, certified by the block relay.
+    fn phone(&mut self, name: &str, awc: &str) -> (std::path::PathBuf, PublicKey) {
+        let home = self.home(name);
+        let key = init(&home);
+        self.trust.add_certificate(cert(&self.relay, key, Role::Sevika, awc)).unwrap();
+        enroll(&home, &self.trust, key);
+        (home, key)
+    }
+}
+
+fn init(home: &Path) -> PublicKey {
+    on(home, &["init", "--json"]).ok().json()["key"].as_str().unwrap().parse().unwrap()
+}
+
+fn enroll(home: &Path, trust: &TrustStore, key: PublicKey) {
+    let file = home.with_extension("enrol.json");
+    fs::write(&file, EnrolFile::for_key(trust, &key).to_json()).unwrap();
+    on(home, &["enroll", "--cert", file.to_str().unwrap()]).ok();
+}
+
+/// A running `sampark-node run` listening on TCP and QUIC, killed when dropped.
+struct Daemon {
+    child: Child,
+    listen: Vec<String>,
+}
+
+impl Daemon {
+    fn start(home: &Path) -> Daemon {
+        let log = fs::File::create(home.with_extension("log")).unwrap();
+        let child = Command::new(BIN)
+            .args(["run", "--home", home.to_str().unwrap(), "--no-mdns", "--api", "127.0.0.1:0"])
+            .args(["--listen", "/ip4/127.0.0.1/tcp/0", "--listen", "/ip4/127.0.0.1/udp/0/quic-v1"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut daemon = Daemon { child, listen: Vec::new() };
+        let started = Instant::now();
+        loop {
+            if let Some(file) = DaemonFile::read(&Home::new(home))
+                && file.listen.len() >= 2
+                && file.pid == daemon.child.id()
+            {
+                daemon.listen = file.listen;
+                return daemon;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The listen address of `transport` ("tcp" or "quic-v1").
+    fn addr(&self, transport: &str) -> String {
+        self.listen.iter().find(|a| a.contains(&format!("/{transport}"))).unwrap().clone()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sync(home: &Path, peer: &str) -> Value {
+    on(home, &["sync", "--peer", peer, "--json"]).ok().json()
+}
+
+fn raise(home: &Path, text: &str) -> String {
+    on(home, &["ticket", "raise", "--category", "sync", "--text", text, "--json"]).ok().json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn phone_and_relay(transport: &str) {
+    let mut block = Block::new();
+    let (phone, phone_key) = block.phone("phone", AWC_A);
+    let id = raise(&phone, "रजिस्टर नहीं खुल रहा");
+    let entry = json!({"child": "0a1b2c3d-1767225600000-0", "date": "2026-11-03", "weight_kg": 9.4, "oedema": false});
+    on(&phone, &["record", "--register", "growth", "--entry", &entry.to_string()]).ok();
+    let relay = Daemon::start(&block.home("relay"));
+
+    let started = Instant::now();
+    let report = sync(&phone, &relay.addr(transport));
+    let took = started.elapsed();
+    assert_eq!(report["outcome"], "complete", "{report}");
+    assert_eq!((report["changes_sent"].as_u64(), report["changes_received"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(report["peer"], block.relay.public().to_hex());
+    println!(
+        "{transport}: {} bytes sent, {} received, {} round trips, {} ms in the contact, {} ms with process start",
+        report["bytes_sent"],
+        report["bytes_received"],
+        report["rounds"],
+        report["millis"],
+        took.as_millis()
+    );
+
+    // The relay (through its daemon's API) has the ticket, raised by the phone, verified.
+    let relay_home = block.home("relay");
+    let shown = on(&relay_home, &["ticket", "show", &id, "--json"]).ok().json();
+    assert_eq!(
+        (shown["status"].as_str(), shown["raised_by"].as_str()),
+        (Some("open"), Some(phone_key.to_hex().as_str()))
+    );
+    assert_eq!(shown["timeline"][0]["capacity"], "sevika");
+    let text = on(&relay_home, &["ticket", "show", &id[..8], "--lang", "en"]).ok().stdout;
+    assert!(text.contains("रजिस्टर नहीं खुल रहा") && text.contains("[open]"), "{text}");
+    let status = on(&relay_home, &["status", "--json"]).ok().json();
+    assert_eq!((status["documents"].as_u64(), status["changes"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(status["peers"][0]["peer"], phone_key.to_hex());
+
+    // The phone remembers the contact; a second contact moves nothing.
+    let status = on(&phone, &["status", "--json"]).ok().json();
+    assert_eq!(status["peers"][0]["peer"], block.relay.public().to_hex());
+    assert_eq!(status["peers"][0]["outcome"], "complete");
+    let again = sync(&phone, &relay.addr(transport));
+    assert_eq!((again["changes_sent"].as_u64(), again["changes_received"].as_u64()), (Some(0), Some(0)));
+}
+
+#[test]
+fn a_phone_syncs_with_the_relay_over_tcp() {
+    phone_and_relay("tcp");
+}
+
+#[test]
+fn a_phone_syncs_with_the_relay_over_quic() {
+    phone_and_relay("quic-v1");
+}
+
+#[test]
+fn a_ticket_travels_phone_to_phone_to_relay() {
+    let mut block = Block::new();
+    let (phone_a, key_a) = block.phone("phone-a", AWC_A);
+    let (phone_b, key_b) = block.phone("phone-b", AWC_B);
+    let id = raise(&phone_a, "ऐप में लॉगिन नहीं हो रहा");
+
+    // A meets B (B's daemon runs): B takes A's ticket to carry it.
+    let b = Daemon::start(&phone_b);
+    let met = sync(&phone_a, &b.addr("tcp"));
+    assert_eq!((met["outcome"].as_str(), met["changes_sent"].as_u64()), (Some("complete"), Some(1)));
+    let carried = on(&phone_b, &["status", "--json"]).ok().json();
+    assert_eq!(carried["carrying"]["documents"], 1, "{carried}");
+    let list = on(&phone_b, &["ticket", "list", "--json"]).ok().json();
+    assert_eq!((list[0]["id"].as_str(), list[0]["carried"].as_bool()), (Some(id.as_str()), Some(true)));
+
+    // B meets the relay (through B's daemon).
+    let relay_home = block.home("relay");
+    let relay = Daemon::start(&relay_home);
+    let up = sync(&phone_b, &relay.addr("quic-v1"));
+    assert_eq!((up["outcome"].as_str(), up["changes_sent"].as_u64()), (Some("complete"), Some(1)), "{up}");
+
+    // The relay has A's ticket, verified against A's certificate, which B carried too.
+    let shown = on(&relay_home, &["ticket", "show", &id, "--json"]).ok().json();
+    assert_eq!(shown["raised_by"], key_a.to_hex());
+    assert_eq!(shown["scope"], AWC_A);
+    assert_eq!(shown["timeline"][0]["capacity"], "sevika", "the raise counts: A's chain is known");
+    assert_eq!(shown["carried"], false, "the relay keeps its block's tickets");
+    let peers: Vec<String> = on(&relay_home, &["status", "--json"]).ok().json()["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["peer"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(peers, vec![key_b.to_hex()], "A and the relay never met");
+}
+
+#[test]
+fn an_unreachable_peer_exits_with_4() {
+    let mut block = Block::new();
+    let (phone, _) = block.phone("phone", AWC_A);
+    let out = on(&phone, &["sync", "--peer", "/ip4/127.0.0.1/tcp/9"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stderr.contains("could not reach /ip4/127.0.0.1/tcp/9"), "{}", out.stderr);
+}
