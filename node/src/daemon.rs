@@ -158,11 +158,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         .await
         .map_err(|source| DaemonError::Api { addr: config.api, source })?;
     let api = listener.local_addr().map_err(|source| DaemonError::Api { addr: config.api, source })?;
+    let is_relay = node.lock().map(|n| crate::proto::policy::is_relay(&n.scope_grants())).unwrap_or(false);
     let net_config = NetConfig {
         listen: config.listen.clone(),
         peers: config.peers.clone(),
         mdns: config.mdns,
         resync: config.resync,
+        issue_receipts: is_relay,
         ..NetConfig::default()
     };
     let (events_tx, events) = mpsc::unbounded_channel();

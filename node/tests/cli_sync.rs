@@ -254,6 +254,18 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
         .map(|p| p["peer"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(peers, vec![key_b.to_hex()], "A and the relay never met");
+
+    // The relay signed a receipt; B dropped its carried copy and keeps the receipt.
+    let carried = on(&phone_b, &["status", "--json"]).ok().json();
+    assert_eq!(carried["carrying"]["documents"], 0, "{carried}");
+    // The receipt reaches A through B: A's ticket shows where it arrived.
+    drop(b);
+    let b = Daemon::start(&phone_b);
+    sync(&phone_a, &b.addr("tcp"));
+    let shown = on(&phone_a, &["ticket", "show", &id, "--json"]).ok().json();
+    let hops = shown["hops"].as_array().unwrap();
+    assert_eq!(hops.len(), 1, "{shown}");
+    assert_eq!(hops[0]["relay"], block.relay.public().to_hex());
 }
 
 #[test]

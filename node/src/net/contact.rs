@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use sampark_crdt::verify::Verified;
-use sampark_crdt::{Certificate, PublicKey, Receipt, Revocation, SignedChange, Timestamp};
+use sampark_crdt::{Certificate, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp};
 
 use super::frame;
 use crate::proto::{Config, In, Local, Out, Outcome, Session, Summary};
@@ -38,7 +38,15 @@ pub fn now() -> Timestamp {
 }
 
 /// Runs a contact with `peer` over `stream` to its end and returns what moved.
-pub async fn run<S, N>(stream: S, peer: PublicKey, node: Arc<Mutex<N>>, config: Config) -> Summary
+///
+/// With `signer` (a relay's key), the session signs receipts for what the peer brought.
+pub async fn run<S, N>(
+    stream: S,
+    peer: PublicKey,
+    node: Arc<Mutex<N>>,
+    config: Config,
+    signer: Option<Keypair>,
+) -> Summary
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     N: Node + 'static,
@@ -56,6 +64,9 @@ where
         }
     });
     let mut session = Session::new(peer, config, now());
+    if let Some(signer) = signer {
+        session = session.with_receipts(signer);
+    }
     let mut outs = step(&node, &mut session, In::Connected);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let summary = loop {

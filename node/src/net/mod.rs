@@ -78,6 +78,8 @@ pub struct NetConfig {
     pub resync: Duration,
     /// Most connections at once.
     pub max_connections: u32,
+    /// Sign receipts for what peers bring (relays do; phones do not).
+    pub issue_receipts: bool,
 }
 
 impl Default for NetConfig {
@@ -89,6 +91,7 @@ impl Default for NetConfig {
             session: SessionConfig::default(),
             resync: Duration::from_secs(60),
             max_connections: 64,
+            issue_receipts: false,
         }
     }
 }
@@ -191,6 +194,7 @@ pub struct Net<N: Node + 'static> {
     dialled: Vec<Dialled>,
     contacts: JoinSet<(PeerId, Summary)>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    receipt_secret: Option<[u8; 32]>,
 }
 
 impl<N: Node + 'static> Net<N> {
@@ -201,6 +205,7 @@ impl<N: Node + 'static> Net<N> {
             swarm.listen_on(addr.clone()).map_err(|e| NetError::Listen { addr: addr.clone(), why: e.to_string() })?;
         }
         let control = swarm.behaviour().stream.new_control();
+        let receipt_secret = config.issue_receipts.then(|| key.secret());
         let now = Instant::now();
         let dialled = config
             .peers
@@ -218,6 +223,7 @@ impl<N: Node + 'static> Net<N> {
             dialled,
             contacts: JoinSet::new(),
             events: None,
+            receipt_secret,
         })
     }
 
@@ -253,9 +259,10 @@ impl<N: Node + 'static> Net<N> {
                     }
                 }
                 Some((peer, stream)) = incoming.next() => {
-                    if self.active.insert(peer) {
-                        self.spawn_contact(peer, Some(stream));
-                    }
+                    // A peer may start a new contact before this side has reaped its last one:
+                    // take it; contacts are idempotent.
+                    self.active.insert(peer);
+                    self.spawn_contact(peer, Some(stream));
                 }
                 event = self.swarm.select_next_some() => self.on_swarm(event),
                 _ = timer.tick() => self.on_timer(),
@@ -279,6 +286,7 @@ impl<N: Node + 'static> Net<N> {
         let mut control = self.control.clone();
         let node = Arc::clone(&self.node);
         let config = self.config.session;
+        let signer = self.receipt_secret.map(Keypair::from_secret);
         self.contacts.spawn(async move {
             let stream = match stream {
                 Some(s) => s,
@@ -291,7 +299,7 @@ impl<N: Node + 'static> Net<N> {
                     }
                 },
             };
-            (peer, contact::run(stream, key, node, config).await)
+            (peer, contact::run(stream, key, node, config, signer).await)
         });
     }
 
@@ -401,7 +409,7 @@ pub async fn sync_once<N: Node + 'static>(
     let mut control = swarm.behaviour().stream.new_control();
     let task = tokio::spawn(async move {
         let stream = control.open_stream(peer, PROTOCOL).await.map_err(|e| e.to_string())?;
-        Ok::<Summary, String>(contact::run(stream, key_of, node, session).await)
+        Ok::<Summary, String>(contact::run(stream, key_of, node, session, None).await)
     });
     tokio::pin!(task);
     loop {

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use automerge::ChangeHash;
 use sampark_crdt::verify::Verified;
 use sampark_crdt::{
-    Applied, Certificate, DocId, Document, Hlc, PublicKey, Receipt, Revocation, SignedChange, TrustStore,
+    Applied, Certificate, DocId, Document, Hlc, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore,
 };
 use serde::{Deserialize, Serialize};
 
@@ -291,6 +291,10 @@ impl Local for Node {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
         all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
+    }
+
+    fn clock(&self, wall: Timestamp) -> Timestamp {
+        Timestamp(wall.0.max(self.hlc().wall))
     }
 
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use automerge::ChangeHash;
 use sampark_crdt::verify::Verified;
-use sampark_crdt::{ApplyError, Certificate, DocId, Document, PublicKey, Receipt, SignedChange, TrustStore};
+use sampark_crdt::{ApplyError, Certificate, DocId, Document, PublicKey, Receipt, SignedChange, Timestamp, TrustStore};
 
 /// A node's data, as a session reads it.
 pub trait Local {
@@ -30,6 +30,11 @@ pub trait Local {
     /// The signed changes of `doc` that a holder of `their_heads` lacks, dependencies first.
     /// Heads this node does not know are ignored (the peer will send those changes instead).
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange>;
+    /// The time to judge certificates at, given the wall clock: a node whose clock was reset
+    /// behind its own certificate's start answers with its hybrid logical clock instead.
+    fn clock(&self, wall: Timestamp) -> Timestamp {
+        wall
+    }
     /// The relays' receipts this node holds for `doc`, newest of each relay.
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
         let _ = doc;

@@ -323,6 +323,7 @@ impl Session {
             return self
                 .refuse(format!("protocol version {version} is not supported; this node speaks {VERSION}"), out);
         }
+        let now = local.clock(now);
         self.trust = Some(local.trust().clone());
         self.phase = Phase::Syncing;
         self.learn(chain, revocations, out);
