@@ -140,6 +140,33 @@ impl Daemon {
         }
     }
 
+    /// Starts `run` inside a network namespace, listening on the host's address, with mDNS on
+    /// and no peer given: it finds peers only by mDNS.
+    fn start_in(host: &sampark_tests::netns::Host, home: &Path) -> Daemon {
+        let log = fs::File::create(home.with_extension("log")).unwrap();
+        let child = host
+            .command(BIN)
+            .args(["run", "--home", home.to_str().unwrap(), "--api", "127.0.0.1:0"])
+            .args(["--listen", &format!("/ip4/{}/tcp/0", host.ip)])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut daemon = Daemon { child, listen: Vec::new() };
+        let started = Instant::now();
+        loop {
+            if let Some(file) = DaemonFile::read(&Home::new(home))
+                && !file.listen.is_empty()
+                && file.pid == daemon.child.id()
+            {
+                daemon.listen = file.listen;
+                return daemon;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The listen address of `transport` ("tcp" or "quic-v1").
     fn addr(&self, transport: &str) -> String {
         self.listen.iter().find(|a| a.contains(&format!("/{transport}"))).unwrap().clone()
@@ -275,4 +302,49 @@ fn an_unreachable_peer_exits_with_4() {
     let out = on(&phone, &["sync", "--peer", "/ip4/127.0.0.1/tcp/9"]);
     assert_eq!(out.code, 4, "{}", out.stderr);
     assert!(out.stderr.contains("could not reach /ip4/127.0.0.1/tcp/9"), "{}", out.stderr);
+}
+
+/// Runs `sampark-node ARGS --home HOME` inside `host`'s namespace (where its daemon's API is).
+fn on_in(host: &sampark_tests::netns::Host, home: &Path, args: &[&str]) -> Run {
+    let out =
+        host.command(BIN).args(args).args(["--home", home.to_str().unwrap()]).env_remove("RUST_LOG").output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_phone_and_the_relay_on_the_same_wifi_find_each_other_by_mdns() {
+    if let Err(why) = sampark_tests::netns::available() {
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    // Two hosts on one bridge: the village Wi-Fi. Nobody is told the other's address.
+    let lan = sampark_tests::netns::Lan::new("mdns", 2, 2).unwrap();
+    let (phone_host, relay_host) = (&lan.hosts()[0], &lan.hosts()[1]);
+    let mut block = Block::new();
+    let (phone, _) = block.phone("phone", AWC_A);
+    let id = raise(&phone, "रजिस्टर सिंक नहीं हो रहा");
+    let relay_home = block.home("relay");
+    let _phone = Daemon::start_in(phone_host, &phone);
+    let _relay = Daemon::start_in(relay_host, &relay_home);
+    let started = Instant::now();
+    loop {
+        let shown = on_in(relay_host, &relay_home, &["ticket", "show", &id, "--json"]);
+        if shown.code == 0 {
+            assert_eq!(shown.json()["scope"], AWC_A);
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(45),
+            "the relay never got the ticket: {}\n{}",
+            shown.stderr,
+            fs::read_to_string(relay_home.with_extension("log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!("found by mDNS and synced in {:.2} s", started.elapsed().as_secs_f64());
 }
