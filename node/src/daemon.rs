@@ -51,6 +51,8 @@ pub struct Config {
     pub mdns: bool,
     /// While connected to a dialled peer, start a new contact this often.
     pub resync: Duration,
+    /// Most bytes of other centres' data to carry.
+    pub carry_quota: u64,
 }
 
 /// Why the daemon could not start or stopped early.
@@ -153,7 +155,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     }
     let home = config.home.clone();
     let key = home.key().map_err(OpError::from)?;
-    let node = Arc::new(Mutex::new(ops::Node::open(&home)?));
+    let node = Arc::new(Mutex::new(ops::Node::open(&home)?.with_carry_quota(config.carry_quota)));
     let listener = tokio::net::TcpListener::bind(config.api)
         .await
         .map_err(|source| DaemonError::Api { addr: config.api, source })?;

@@ -89,6 +89,10 @@ enum Command {
         /// While connected to a dialled peer, sync again this often (seconds).
         #[arg(long, value_name = "SECONDS", default_value_t = 60)]
         resync: u64,
+        /// Carry at most this many megabytes of other centres' data toward the relay; when full,
+        /// the least urgent, longest unchanged is dropped first (tickets last).
+        #[arg(long, value_name = "MB", default_value_t = 32)]
+        carry_quota: u64,
     },
     /// Meet one peer now: dial it, sync once, and print what moved each way.
     ///
@@ -187,7 +191,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match cli.command {
         Command::Init(common) => init(&common),
-        Command::Run { common, listen, peer, api, no_mdns, resync } => {
+        Command::Run { common, listen, peer, api, no_mdns, resync, carry_quota } => {
             let config = daemon::Config {
                 home: Home::new(common.home),
                 listen,
@@ -195,6 +199,7 @@ fn main() -> ExitCode {
                 api,
                 mdns: !no_mdns,
                 resync: Duration::from_secs(resync.max(1)),
+                carry_quota: carry_quota.saturating_mul(1024 * 1024),
             };
             run(config)
         }

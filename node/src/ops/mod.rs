@@ -170,7 +170,11 @@ pub struct Node {
     receipts: BTreeMap<DocId, Vec<Receipt>>,
     deadlines: Deadlines,
     clock: fn() -> Timestamp,
+    carry_quota: u64,
 }
+
+/// How many bytes of other centres' data a phone carries at most, by default.
+pub const DEFAULT_CARRY_QUOTA: u64 = 32 * 1024 * 1024;
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -212,7 +216,14 @@ impl Node {
             receipts,
             deadlines: Deadlines::default(),
             clock: wall_clock,
+            carry_quota: DEFAULT_CARRY_QUOTA,
         })
+    }
+
+    /// Carries at most `bytes` of other centres' data (see [`Node::carried_bytes`]).
+    pub fn with_carry_quota(mut self, bytes: u64) -> Node {
+        self.carry_quota = bytes;
+        self
     }
 
     /// Uses `clock` instead of the wall clock (for tests).

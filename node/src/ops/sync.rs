@@ -248,6 +248,44 @@ impl Node {
         Ok(())
     }
 
+    /// The documents this node carries for others (it does not keep them), with the bytes of
+    /// their changes.
+    pub fn carried_documents(&self) -> Vec<(DocId, u64)> {
+        let grants = self.scope_grants();
+        self.docs
+            .iter()
+            .filter(|(id, _)| !policy::keeps(&grants, id))
+            .map(|(id, d)| (id.clone(), d.changes().iter().map(|c| c.raw_bytes().len() as u64 + 64).sum()))
+            .collect()
+    }
+
+    /// The bytes of what this node carries for others.
+    pub fn carried_bytes(&self) -> u64 {
+        self.carried_documents().iter().map(|(_, b)| b).sum()
+    }
+
+    /// Keeps carried data within the quota: drops the least urgent first (the rest before the
+    /// registers the due list reads, tickets last), and among equals the longest unchanged.
+    fn enforce_quota(&mut self) -> Result<(), String> {
+        let mut carried = self.carried_documents();
+        let mut total: u64 = carried.iter().map(|(_, b)| b).sum();
+        if total <= self.carry_quota {
+            return Ok(());
+        }
+        let newest = |id: &DocId| self.docs.get(id).and_then(|d| d.changes().iter().map(|c| c.timestamp()).max());
+        carried.sort_by_key(|(id, _)| (std::cmp::Reverse(policy::urgency(id)), newest(id)));
+        for (id, bytes) in carried {
+            if total <= self.carry_quota {
+                break;
+            }
+            self.store.remove_document(&id).map_err(|e| e.to_string())?;
+            self.docs.remove(&id);
+            total = total.saturating_sub(bytes);
+            tracing::warn!(doc = %id, bytes, quota = self.carry_quota, "carrying quota full; dropped a carried document");
+        }
+        Ok(())
+    }
+
     /// Drops the documents carried for others that a receipt shows arrived upstream.
     fn drop_delivered(&mut self) -> Result<(), String> {
         let grants = self.scope_grants();
@@ -347,7 +385,7 @@ impl contact::Node for Node {
         if self.hlc != before {
             home::save_hlc(&self.store, self.hlc).map_err(|e| e.to_string())?;
         }
-        Ok(())
+        self.enforce_quota()
     }
 
     fn learn_receipts(&mut self, receipts: Vec<Receipt>) -> Result<(), String> {

@@ -249,3 +249,41 @@ fn enrolment_refuses_what_does_not_hold() {
     assert!(err.to_string().contains("root"), "{err}");
     assert!(Node::open(&home).is_err(), "nothing was installed");
 }
+
+#[test]
+fn a_full_carrier_drops_the_least_urgent_oldest_first() {
+    let mut block = Block::new();
+    let mut a = block.phone("a", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let b = block.phone("b", "BR/DBG/P07/S05/A0500", T0, at_t0);
+    // A has a ticket and a daily-register entry; both go to B to carry.
+    raise(&mut a, "सिंक नहीं");
+    let entry = serde_json::json!({"register": "attendance", "child": "0a0b0c0d-1-0", "date": "2030-01-15",
+        "present": true, "hot_meal": true});
+    a.handle(Request::Record { entry, centre: None }).unwrap();
+    let docs: Vec<_> = a.documents().into_iter().map(|(d, _)| d).collect();
+    assert_eq!(docs.len(), 2);
+    let ticket_bytes = {
+        let mut probe = block.phone("probe", "BR/DBG/P07/S06/A0600", T0, at_t0);
+        probe.learn(block.trust.chain_of(&a.public()), vec![]).unwrap();
+        let t = docs.iter().find(|d| d.kind.is_ticket()).unwrap();
+        let signed = a.store().changes(t).unwrap().value;
+        let batch =
+            signed.into_iter().map(|s| (s.clone(), sampark_crdt::verify(&s, probe.trust_store()).unwrap())).collect();
+        probe.deliver(batch).unwrap();
+        probe.carried_bytes()
+    };
+    // B's quota holds the ticket but not both.
+    let mut b = b.with_carry_quota(ticket_bytes);
+    b.learn(block.trust.chain_of(&a.public()), vec![]).unwrap();
+    let mut batch = Vec::new();
+    for d in &docs {
+        for s in a.store().changes(d).unwrap().value {
+            batch.push((s.clone(), sampark_crdt::verify(&s, b.trust_store()).unwrap()));
+        }
+    }
+    b.deliver(batch).unwrap();
+    assert!(b.carried_bytes() <= ticket_bytes);
+    let held: Vec<_> = b.documents().into_iter().map(|(d, _)| d).collect();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].kind.is_ticket(), "the ticket is kept, the daily register dropped");
+}

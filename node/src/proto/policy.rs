@@ -10,7 +10,7 @@
 //! after the contact both hold the same version. Everything else one side holds that the other
 //! keeps or carries is *offered* one way.
 
-use sampark_crdt::{DocId, Grant, Level, Role};
+use sampark_crdt::{DocId, DocKind, Grant, Level, Role};
 
 /// True when a node holding `grants` keeps `doc` for good.
 pub fn keeps(grants: &[Grant], doc: &DocId) -> bool {
@@ -45,6 +45,21 @@ pub fn shared(mine: &[Grant], theirs: &[Grant], doc: &DocId) -> bool {
 /// True when a node holding `grants` takes `doc` from a peer holding `peer` at all.
 pub fn takes(grants: &[Grant], peer: &[Grant], doc: &DocId) -> bool {
     keeps(grants, doc) || carries(grants, peer, doc)
+}
+
+/// How urgent a document is, lowest first: tickets, then the registers the due list reads,
+/// then the rest. A short contact sends the most urgent first; a full carrier drops the least
+/// urgent first.
+pub fn urgency(doc: &DocId) -> u8 {
+    match doc.kind {
+        DocKind::Ticket(_) => 0,
+        DocKind::Families
+        | DocKind::Cases { .. }
+        | DocKind::Immunisation(_)
+        | DocKind::Growth(_)
+        | DocKind::Visits(_) => 1,
+        DocKind::Daily(_) | DocKind::Thr(_) | DocKind::Stock(_) => 2,
+    }
 }
 
 #[cfg(test)]

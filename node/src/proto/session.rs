@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::ChangeHash;
 use sampark_crdt::verify::{Verified, verify};
 use sampark_crdt::{
-    Certificate, DocId, DocKind, Grant, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore,
+    Certificate, DocId, Grant, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore,
 };
 
 use super::local::{Local, upstream_has};
@@ -563,7 +563,7 @@ impl Session {
                     .filter_map(|c| automerge::Change::from_bytes(c.change.clone()).ok())
                     .map(|c| c.timestamp())
                     .max();
-                (urgency(&p.doc), newest.unwrap_or(0), changes)
+                (policy::urgency(&p.doc), newest.unwrap_or(0), changes)
             })
             .filter(|(_, _, changes)| !changes.is_empty())
             .collect();
@@ -619,20 +619,6 @@ impl Session {
         self.summary.changes_sent += batch.len() as u64;
         let message = Message::Changes(std::mem::take(batch));
         self.send(&message, out);
-    }
-}
-
-/// Which documents go first in a short contact: tickets, then the registers the due list reads,
-/// then the rest.
-fn urgency(doc: &DocId) -> u8 {
-    match doc.kind {
-        DocKind::Ticket(_) => 0,
-        DocKind::Families
-        | DocKind::Cases { .. }
-        | DocKind::Immunisation(_)
-        | DocKind::Growth(_)
-        | DocKind::Visits(_) => 1,
-        DocKind::Daily(_) | DocKind::Thr(_) | DocKind::Stock(_) => 2,
     }
 }
 
