@@ -4,54 +4,19 @@
 //! and exit code either way; the API itself refuses bad requests with JSON errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod process;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use process::{Daemon, cli, on};
 use sampark_crdt::{Certificate, CertificateBody, Keypair, PublicKey, Role, Scope, Timestamp, TrustStore};
 use sampark_node::daemon::DaemonFile;
 use sampark_node::home::Home;
 use sampark_node::ops::EnrolFile;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sampark-node");
 const AWC: &str = "BR/DBG/P07/S03/A0412";
-
-/// What a finished command printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
-        self
-    }
-}
-
-fn cli(args: &[&str]) -> Run {
-    let out = Command::new(BIN).args(args).env_remove("RUST_LOG").output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Runs `sampark-node ARGS --home HOME [extra]`.
-fn on(home: &Path, args: &[&str]) -> Run {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--home", home.to_str().unwrap()]);
-    cli(&all)
-}
 
 fn now() -> Timestamp {
     sampark_node::ops::wall_clock()
@@ -114,69 +79,6 @@ impl Provision {
         self.enrolment(key, Role::Sevika, awc, relay, &file);
         on(home, &["enroll", "--cert", file.to_str().unwrap(), "--json"]).ok();
         key
-    }
-}
-
-/// A running `sampark-node run`, killed when dropped.
-struct Daemon {
-    child: Child,
-    home: PathBuf,
-    file: Option<DaemonFile>,
-}
-
-impl Daemon {
-    fn start(home: &Path) -> Daemon {
-        let log = fs::File::create(home.with_extension("log")).unwrap();
-        let child = Command::new(BIN)
-            .args(["run", "--home", home.to_str().unwrap(), "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(["--api", "127.0.0.1:0", "--no-mdns"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut daemon = Daemon { child, home: home.to_path_buf(), file: None };
-        let started = Instant::now();
-        loop {
-            if let Some(file) = DaemonFile::read(&Home::new(home))
-                && !file.listen.is_empty()
-                && file.pid == daemon.child.id()
-            {
-                daemon.file = Some(file);
-                return daemon;
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn file(&self) -> &DaemonFile {
-        self.file.as_ref().unwrap()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.file().api)
-    }
-
-    /// Stops the daemon with SIGTERM and returns its exit code.
-    fn stop(mut self) -> i32 {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = &self.home;
     }
 }
 
@@ -312,8 +214,8 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
 #[test]
 fn commands_go_through_a_running_daemon() {
     let (_dir, home, key) = sevika_home();
-    let daemon = Daemon::start(&home);
-    assert_eq!(daemon.file().key, key.to_hex());
+    let daemon = Daemon::start(&home, &["--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"]);
+    assert_eq!(daemon.file.key, key.to_hex());
 
     // A second daemon on the same home, or an API off loopback, is refused with a reason.
     let run = |api: &str| on(&home, &["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--api", api]);
@@ -376,7 +278,7 @@ fn commands_go_through_a_running_daemon() {
 #[test]
 fn a_killed_daemons_stale_file_is_ignored() {
     let (_dir, home, _key) = sevika_home();
-    let mut daemon = Daemon::start(&home);
+    let mut daemon = Daemon::start(&home, &["--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"]);
     on(&home, &["ticket", "raise", "--category", "other", "--text", "before the kill"]).ok();
     daemon.child.kill().unwrap();
     daemon.child.wait().unwrap();

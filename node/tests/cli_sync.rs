@@ -4,50 +4,20 @@
 //! relay, and the relay has the ticket, verified, though A and the relay never met.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod process;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use process::{Daemon, on, on_in};
 use sampark_crdt::{Certificate, CertificateBody, Keypair, PublicKey, Role, Scope, TrustStore};
-use sampark_node::daemon::DaemonFile;
 use sampark_node::home::Home;
 use sampark_node::ops::EnrolFile;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sampark-node");
 const AWC_A: &str = "BR/DBG/P07/S03/A0412";
 const AWC_B: &str = "BR/DBG/P07/S05/A0500";
-
-/// What a finished command printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
-        self
-    }
-}
-
-/// Runs `sampark-node ARGS --home HOME`.
-fn on(home: &Path, args: &[&str]) -> Run {
-    let out =
-        Command::new(BIN).args(args).args(["--home", home.to_str().unwrap()]).env_remove("RUST_LOG").output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
     let now = sampark_node::ops::wall_clock();
@@ -109,75 +79,9 @@ fn enroll(home: &Path, trust: &TrustStore, key: PublicKey) {
     on(home, &["enroll", "--cert", file.to_str().unwrap()]).ok();
 }
 
-/// A running `sampark-node run` listening on TCP and QUIC, killed when dropped.
-struct Daemon {
-    child: Child,
-    listen: Vec<String>,
-}
-
-impl Daemon {
-    fn start(home: &Path) -> Daemon {
-        let log = fs::File::create(home.with_extension("log")).unwrap();
-        let child = Command::new(BIN)
-            .args(["run", "--home", home.to_str().unwrap(), "--no-mdns", "--api", "127.0.0.1:0"])
-            .args(["--listen", "/ip4/127.0.0.1/tcp/0", "--listen", "/ip4/127.0.0.1/udp/0/quic-v1"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut daemon = Daemon { child, listen: Vec::new() };
-        let started = Instant::now();
-        loop {
-            if let Some(file) = DaemonFile::read(&Home::new(home))
-                && file.listen.len() >= 2
-                && file.pid == daemon.child.id()
-            {
-                daemon.listen = file.listen;
-                return daemon;
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Starts `run` inside a network namespace, listening on the host's address, with mDNS on
-    /// and no peer given: it finds peers only by mDNS.
-    fn start_in(host: &sampark_tests::netns::Host, home: &Path) -> Daemon {
-        let log = fs::File::create(home.with_extension("log")).unwrap();
-        let child = host
-            .command(BIN)
-            .args(["run", "--home", home.to_str().unwrap(), "--api", "127.0.0.1:0"])
-            .args(["--listen", &format!("/ip4/{}/tcp/0", host.ip)])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut daemon = Daemon { child, listen: Vec::new() };
-        let started = Instant::now();
-        loop {
-            if let Some(file) = DaemonFile::read(&Home::new(home))
-                && !file.listen.is_empty()
-                && file.pid == daemon.child.id()
-            {
-                daemon.listen = file.listen;
-                return daemon;
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The listen address of `transport` ("tcp" or "quic-v1").
-    fn addr(&self, transport: &str) -> String {
-        self.listen.iter().find(|a| a.contains(&format!("/{transport}"))).unwrap().clone()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A daemon on this host listening on TCP and QUIC on loopback, found by address only.
+fn daemon(home: &Path) -> Daemon {
+    Daemon::start(home, &["--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0", "--listen", "/ip4/127.0.0.1/udp/0/quic-v1"])
 }
 
 fn sync(home: &Path, peer: &str) -> Value {
@@ -197,7 +101,7 @@ fn phone_and_relay(transport: &str) {
     let id = raise(&phone, "रजिस्टर नहीं खुल रहा");
     let entry = json!({"child": "0a1b2c3d-1767225600000-0", "date": "2026-11-03", "weight_kg": 9.4, "oedema": false});
     on(&phone, &["record", "--register", "growth", "--entry", &entry.to_string()]).ok();
-    let relay = Daemon::start(&block.home("relay"));
+    let relay = daemon(&block.home("relay"));
 
     let started = Instant::now();
     let report = sync(&phone, &relay.addr(transport));
@@ -254,7 +158,7 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
     let id = raise(&phone_a, "ऐप में लॉगिन नहीं हो रहा");
 
     // A meets B (B's daemon runs): B takes A's ticket to carry it.
-    let b = Daemon::start(&phone_b);
+    let b = daemon(&phone_b);
     let met = sync(&phone_a, &b.addr("tcp"));
     assert_eq!((met["outcome"].as_str(), met["changes_sent"].as_u64()), (Some("complete"), Some(1)));
     let carried = on(&phone_b, &["status", "--json"]).ok().json();
@@ -264,7 +168,7 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
 
     // B meets the relay (through B's daemon).
     let relay_home = block.home("relay");
-    let relay = Daemon::start(&relay_home);
+    let relay = daemon(&relay_home);
     let up = sync(&phone_b, &relay.addr("quic-v1"));
     assert_eq!((up["outcome"].as_str(), up["changes_sent"].as_u64()), (Some("complete"), Some(1)), "{up}");
 
@@ -287,7 +191,7 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
     assert_eq!(carried["carrying"]["documents"], 0, "{carried}");
     // The receipt reaches A through B: A's ticket shows where it arrived.
     drop(b);
-    let b = Daemon::start(&phone_b);
+    let b = daemon(&phone_b);
     sync(&phone_a, &b.addr("tcp"));
     let shown = on(&phone_a, &["ticket", "show", &id, "--json"]).ok().json();
     let hops = shown["hops"].as_array().unwrap();
@@ -304,17 +208,6 @@ fn an_unreachable_peer_exits_with_4() {
     assert!(out.stderr.contains("could not reach /ip4/127.0.0.1/tcp/9"), "{}", out.stderr);
 }
 
-/// Runs `sampark-node ARGS --home HOME` inside `host`'s namespace (where its daemon's API is).
-fn on_in(host: &sampark_tests::netns::Host, home: &Path, args: &[&str]) -> Run {
-    let out =
-        host.command(BIN).args(args).args(["--home", home.to_str().unwrap()]).env_remove("RUST_LOG").output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 #[test]
 fn a_phone_and_the_relay_on_the_same_wifi_find_each_other_by_mdns() {
     if let Err(why) = sampark_tests::netns::available() {
@@ -329,8 +222,8 @@ fn a_phone_and_the_relay_on_the_same_wifi_find_each_other_by_mdns() {
     let (phone, _) = block.phone("phone", AWC_A);
     let id = raise(&phone, "रजिस्टर सिंक नहीं हो रहा");
     let relay_home = block.home("relay");
-    let _phone = Daemon::start_in(phone_host, &phone);
-    let _relay = Daemon::start_in(relay_host, &relay_home);
+    let _phone = Daemon::start_in(phone_host, &phone, &["--listen", &format!("/ip4/{}/tcp/0", phone_host.ip)]);
+    let _relay = Daemon::start_in(relay_host, &relay_home, &["--listen", &format!("/ip4/{}/tcp/0", relay_host.ip)]);
     let started = Instant::now();
     loop {
         let shown = on_in(relay_host, &relay_home, &["ticket", "show", &id, "--json"]);

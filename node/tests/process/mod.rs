@@ -1,0 +1,141 @@
+//! Running the real `sampark-node` binary from tests: one-shot commands and daemons.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sampark_node::daemon::DaemonFile;
+use sampark_node::home::Home;
+use serde_json::Value;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_sampark-node");
+
+/// What a finished command printed.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// Runs `command` to its end.
+pub fn output(command: &mut Command) -> Run {
+    let out = command.env_remove("RUST_LOG").output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `sampark-node ARGS`.
+pub fn cli(args: &[&str]) -> Run {
+    output(Command::new(BIN).args(args))
+}
+
+/// Runs `sampark-node ARGS --home HOME`.
+pub fn on(home: &Path, args: &[&str]) -> Run {
+    output(Command::new(BIN).args(args).args(["--home", home.to_str().unwrap()]))
+}
+
+/// Runs `sampark-node ARGS --home HOME` inside `host`'s namespace (where its daemon's API is).
+pub fn on_in(host: &sampark_tests::netns::Host, home: &Path, args: &[&str]) -> Run {
+    output(host.command(BIN).args(args).args(["--home", home.to_str().unwrap()]))
+}
+
+/// A running `sampark-node run`, killed when dropped.
+pub struct Daemon {
+    pub child: Child,
+    pub home: PathBuf,
+    pub file: DaemonFile,
+}
+
+impl Daemon {
+    /// `sampark-node run --home HOME --api 127.0.0.1:0` with `args`, on this host.
+    pub fn start(home: &Path, args: &[&str]) -> Daemon {
+        Daemon::spawn(Command::new(BIN), home, args)
+    }
+
+    /// The same inside `host`'s network namespace.
+    pub fn start_in(host: &sampark_tests::netns::Host, home: &Path, args: &[&str]) -> Daemon {
+        Daemon::spawn(host.command(BIN), home, args)
+    }
+
+    /// Starts `command run ...` and waits until its daemon file names it and an address. The
+    /// child is killed and reaped on timeout, and otherwise owned by the returned `Daemon`, which
+    /// kills and reaps it when dropped.
+    #[allow(clippy::zombie_processes)]
+    fn spawn(mut command: Command, home: &Path, args: &[&str]) -> Daemon {
+        let log = fs::File::create(home.with_extension("log")).unwrap();
+        let mut child = command
+            .args(["run", "--home", home.to_str().unwrap(), "--api", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(file) = DaemonFile::read(&Home::new(home))
+                && !file.listen.is_empty()
+                && file.pid == child.id()
+            {
+                return Daemon { child, home: home.to_path_buf(), file };
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the daemon did not start: {}",
+                    fs::read_to_string(home.with_extension("log")).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The listen address of `transport` ("tcp" or "quic-v1").
+    pub fn addr(&self, transport: &str) -> String {
+        self.file.listen.iter().find(|a| a.contains(&format!("/{transport}"))).unwrap().clone()
+    }
+
+    /// A URL of the daemon's local API.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.file.api)
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit code.
+    pub fn stop(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the daemon did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
