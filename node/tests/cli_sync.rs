@@ -241,3 +241,40 @@ fn a_phone_and_the_relay_on_the_same_wifi_find_each_other_by_mdns() {
     }
     println!("found by mDNS and synced in {:.2} s", started.elapsed().as_secs_f64());
 }
+
+#[test]
+fn a_damaged_record_is_repaired_from_the_relay_at_the_next_contact() {
+    let mut block = Block::new();
+    let (phone, _) = block.phone("phone", AWC_A);
+    for (i, child) in ["0a0b0c0d-1-0", "0a0b0c0d-2-0", "0a0b0c0d-3-0"].iter().enumerate() {
+        let entry = json!({"register": "growth", "child": child, "date": "2026-11-03",
+            "weight_kg": 8.0 + i as f64, "oedema": false});
+        on(&phone, &["record", "--entry", &entry.to_string(), "--json"]).ok();
+    }
+    let relay_home = block.home("relay");
+    {
+        let relay = daemon(&relay_home);
+        sync(&phone, &relay.addr("tcp"));
+    }
+    // The phone's storage damages one change record (a flipped bit on the flash).
+    {
+        let store = sampark_node::store::Store::open(&Home::new(&phone).store_dir()).unwrap();
+        let tree = store.raw_tree();
+        let (key, value) = tree.iter().filter_map(Result::ok).find(|(k, _)| k.starts_with(b"c\0")).unwrap();
+        let mut bad = value.to_vec();
+        let last = bad.len() - 1;
+        bad[last] ^= 0x10;
+        tree.insert(key, bad).unwrap();
+        tree.flush().unwrap();
+    }
+    // The node notices, drops the damaged record and, at the next contact, fetches it again.
+    let before = on(&phone, &["status", "--json"]).ok().json();
+    let relay = daemon(&relay_home);
+    let report = sync(&phone, &relay.addr("tcp"));
+    assert_eq!(report["outcome"], "complete", "{report}");
+    assert_eq!(report["changes_received"], 1, "exactly the damaged change came back: {report} (before: {before})");
+    drop(relay);
+    let store = sampark_node::store::Store::open(&Home::new(&phone).store_dir()).unwrap();
+    let check = store.check().unwrap();
+    assert!(check.damaged.is_empty());
+}
