@@ -196,11 +196,28 @@ fn open_error(dir: &Path, source: sled::Error) -> StoreError {
     }
 }
 
+/// How long [`Store::open`] waits for a lock that is being released, and how often it looks.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 impl Store {
     /// Opens (or creates) the store in `dir`. Fails with [`StoreError::Locked`] while another
     /// `Store` has the same directory open, in this process or another.
+    ///
+    /// sled releases its file lock from a background thread a moment after the last handle is
+    /// dropped, so a store closed and reopened at once can find it still held: a held lock is
+    /// waited for, up to 2 s, before [`StoreError::Locked`] is reported.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled_config(dir).open().map_err(|e| open_error(dir, e))?;
+        let mut waited = std::time::Duration::ZERO;
+        let db = loop {
+            match sled_config(dir).open().map_err(|e| open_error(dir, e)) {
+                Err(StoreError::Locked { .. }) if waited < LOCK_WAIT => {
+                    std::thread::sleep(LOCK_POLL);
+                    waited += LOCK_POLL;
+                }
+                other => break other?,
+            }
+        };
         let tree = db.open_tree(TREE).map_err(|e| open_error(dir, e))?;
         let data_file = File::open(dir.join("db")).map_err(|e| open_error(dir, sled::Error::Io(e)))?;
         let store = Store { db, tree, data_file: Arc::new(data_file), dir: dir.to_path_buf() };
