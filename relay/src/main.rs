@@ -1,0 +1,225 @@
+//! `sampark-relay`: the block, district and state relays' command line.
+//!
+//! This file parses arguments and prints results; the work is in `sampark_relay` and
+//! `sampark_node`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use libp2p::Multiaddr;
+use sampark_crdt::{PublicKey, Role, Scope, Timestamp};
+use sampark_node::daemon;
+use sampark_node::home::Home;
+use sampark_node::ops::EnrolFile;
+use sampark_node::ops::enrol::enroll_home;
+use sampark_relay::provision::{self, Tier};
+
+/// Sampark's relays: the block helpdesk's laptop, the district office, the state data hub.
+///
+/// A relay is a node with duties. Set one up with `init` (the state hub makes the root of trust
+/// here), have the tier above `certify` its key, `enroll` it with the file you get back, then
+/// `run` it. A relay certifies the relays, operators, supervisors and sevikas' phones below it,
+/// and revokes them (a lost phone, a worker who left).
+#[derive(Parser)]
+#[command(name = "sampark-relay", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a relay's home and key. With `--tier state`, also the state's root of trust.
+    ///
+    /// Prints the new key: give it to the tier above, which certifies it with `certify`.
+    Init {
+        /// The relay's home directory (created).
+        #[arg(long)]
+        home: PathBuf,
+        /// state, district or block.
+        #[arg(long)]
+        tier: Tier,
+        /// The scope it serves, e.g. BR (state), BR/DBG (district), BR/DBG/P07 (block).
+        #[arg(long)]
+        scope: Scope,
+        /// For the state hub: how many days the root certificate is valid.
+        #[arg(long, default_value_t = 3650)]
+        days: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Certify a key (a relay, an operator, a supervisor or a sevika's phone) inside this
+    /// relay's scope, and write the enrolment file the key's owner installs with `enroll`.
+    Certify {
+        /// The issuing relay's home.
+        #[arg(long)]
+        home: PathBuf,
+        /// The key to certify, 64 hex digits (printed by its `init`).
+        #[arg(long)]
+        subject: PublicKey,
+        /// district-relay, block-relay, operator, supervisor or sevika.
+        #[arg(long)]
+        role: Role,
+        /// Where it works: a district, block, sector (supervisor) or centre (sevika) code path.
+        #[arg(long)]
+        scope: Scope,
+        /// Days the certificate is valid (never past this relay's own).
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Where to write the enrolment file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Install this relay's certificate from the file the tier above wrote with `certify`.
+    Enroll {
+        /// The relay's home.
+        #[arg(long)]
+        home: PathBuf,
+        /// The enrolment file.
+        #[arg(long)]
+        cert: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key below this relay (a lost or stolen phone, a worker who left). The revocation
+    /// spreads to every node at its next contacts; changes the key makes from now are refused.
+    Revoke {
+        /// The revoking relay's home.
+        #[arg(long)]
+        home: PathBuf,
+        /// The key to revoke, 64 hex digits.
+        #[arg(long)]
+        subject: PublicKey,
+        /// Why, in a few words.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the relay: accept phones and lower relays, keep dialling the relay above, sync, and
+    /// sign receipts for what arrives.
+    Run {
+        /// The relay's home.
+        #[arg(long)]
+        home: PathBuf,
+        /// An address to listen on, e.g. /ip4/0.0.0.0/tcp/4001 or /ip4/0.0.0.0/udp/4001/quic-v1.
+        #[arg(long, required = true, value_name = "MULTIADDR")]
+        listen: Vec<Multiaddr>,
+        /// The relay above (district for a block, state for a district), dialled with backoff.
+        #[arg(long, value_name = "MULTIADDR")]
+        upstream: Vec<Multiaddr>,
+        /// The local JSON API (loopback only).
+        #[arg(long, default_value = daemon::DEFAULT_API)]
+        api: SocketAddr,
+        /// Do not look for peers on the local network.
+        #[arg(long)]
+        no_mdns: bool,
+    },
+}
+
+fn now() -> Timestamp {
+    sampark_node::ops::wall_clock()
+}
+
+fn show(json: bool, value: &impl serde::Serialize, text: String) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    } else {
+        println!("{text}");
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let result: Result<(), String> = match cli.command {
+        Command::Init { home, tier, scope, days, json } => {
+            provision::init(&Home::new(home), tier, &scope, days, now()).map_err(|e| e.to_string()).map(|c| {
+                let text = match &c.enrolled {
+                    Some(_) => format!("state hub for {} created; root key {}", c.scope, c.key),
+                    None => format!(
+                        "{} relay for {} created; key {}\nhave the tier above certify it",
+                        c.tier, c.scope, c.key
+                    ),
+                };
+                show(json, &c, text);
+            })
+        }
+        Command::Certify { home, subject, role, scope, days, out, json } => {
+            provision::certify(&Home::new(home), subject, role, &scope, days, now())
+                .map_err(|e| e.to_string())
+                .and_then(|(file, cert)| {
+                    std::fs::write(&out, file.to_json())
+                        .map_err(|e| format!("could not write {}: {e}", out.display()))
+                        .map(|()| {
+                            let summary = serde_json::json!({
+                                "subject": subject.to_hex(), "role": role.to_string(), "scope": scope.to_string(),
+                                "valid_until": cert.not_after.0, "file": out.display().to_string(),
+                            });
+                            show(
+                                json,
+                                &summary,
+                                format!(
+                                    "certified {} as {role} over {scope}; wrote {}",
+                                    subject.short(),
+                                    out.display()
+                                ),
+                            );
+                        })
+                })
+        }
+        Command::Enroll { home, cert, json } => EnrolFile::read(&cert)
+            .and_then(|file| enroll_home(&Home::new(home), &file, now()))
+            .map_err(|e| e.to_string())
+            .map(|e| show(json, &e, format!("enrolled as {} over {}", e.role, e.scope))),
+        Command::Revoke { home, subject, reason, json } => {
+            provision::revoke(&Home::new(home), subject, &reason, now()).map_err(|e| e.to_string()).map(|r| {
+                let summary =
+                    serde_json::json!({"subject": r.subject.to_hex(), "from": r.revoked_at.0, "reason": r.reason});
+                show(
+                    json,
+                    &summary,
+                    format!("revoked {}; the revocation spreads at the next contacts", subject.short()),
+                );
+            })
+        }
+        Command::Run { home, listen, upstream, api, no_mdns } => {
+            let config = daemon::Config {
+                home: Home::new(home),
+                listen,
+                peers: upstream,
+                api,
+                mdns: !no_mdns,
+                resync: Duration::from_secs(60),
+                carry_quota: 0,
+            };
+            run(config)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(config: daemon::Config) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the runtime: {e}"))?;
+    runtime.block_on(daemon::run(config, daemon::shutdown_signal())).map_err(|e| e.to_string())
+}
