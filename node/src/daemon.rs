@@ -53,6 +53,24 @@ pub struct Config {
     pub resync: Duration,
     /// Most bytes of other centres' data to carry.
     pub carry_quota: u64,
+    /// Work the node does on its own, on a timer and after each contact (a relay's duties).
+    pub duties: Option<Duties>,
+}
+
+/// Work a node does on its own: `run` is called every `every` and after each contact, with the
+/// node locked, off the async threads.
+#[derive(Clone)]
+pub struct Duties {
+    /// How often.
+    pub every: Duration,
+    /// What.
+    pub run: fn(&mut ops::Node),
+}
+
+impl std::fmt::Debug for Duties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Duties").field("every", &self.every).finish_non_exhaustive()
+    }
 }
 
 /// Why the daemon could not start or stopped early.
@@ -185,7 +203,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     let net_task = tokio::spawn(net.run(stopped(stop_rx.clone())));
     let state = crate::api::State::new(Arc::clone(&node), key);
     let api_task = tokio::spawn(crate::api::serve(listener, state, stopped(stop_rx)));
-    let result = event_loop(&home, &node, &mut file, events, shutdown).await;
+    let result = event_loop(&home, &node, &mut file, events, config.duties.clone(), shutdown).await;
 
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), net_task).await;
@@ -210,13 +228,17 @@ async fn event_loop(
     node: &Arc<Mutex<ops::Node>>,
     file: &mut DaemonFile,
     mut events: mpsc::UnboundedReceiver<Event>,
+    duties: Option<Duties>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     tokio::pin!(shutdown);
+    let every = duties.as_ref().map_or(Duration::from_secs(3600), |d| d.every);
+    let mut timer = tokio::time::interval(every);
     loop {
         tokio::select! {
             biased;
             () = &mut shutdown => return Ok(()),
+            _ = timer.tick(), if duties.is_some() => perform(node, duties.as_ref()).await,
             event = events.recv() => match event {
                 Some(Event::Listening(addr)) => {
                     file.listen.push(format!("{addr}/p2p/{}", file.peer_id));
@@ -227,6 +249,7 @@ async fn event_loop(
                     if let Some(key) = key_of_peer(&peer) {
                         record(node, key, report).await;
                     }
+                    perform(node, duties.as_ref()).await;
                 }
                 None => {
                     tracing::error!("the transport stopped");
@@ -235,6 +258,18 @@ async fn event_loop(
             },
         }
     }
+}
+
+/// Runs the node's duties, if it has any, off the async threads.
+async fn perform(node: &Arc<Mutex<ops::Node>>, duties: Option<&Duties>) {
+    let Some(duties) = duties.cloned() else { return };
+    let node = Arc::clone(node);
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Ok(mut n) = node.lock() {
+            (duties.run)(&mut n);
+        }
+    })
+    .await;
 }
 
 /// Records a finished contact in the node's store, off the async threads.

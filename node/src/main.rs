@@ -200,6 +200,7 @@ fn main() -> ExitCode {
                 mdns: !no_mdns,
                 resync: Duration::from_secs(resync.max(1)),
                 carry_quota: carry_quota.saturating_mul(1024 * 1024),
+                duties: None,
             };
             run(config)
         }

@@ -3,9 +3,11 @@
 //!
 //! A relay runs the same node as a phone (`sampark_node`: store, protocol, transport); enrolled
 //! with a relay certificate it keeps its whole subtree and signs receipts for what arrives. This
-//! crate adds the relay's own duties: provisioning the trust chain ([`provision`]). Tiers,
-//! escalation deadlines, the helpdesk API and dashboard and SMS alerts come next.
+//! crate adds the relay's own duties: provisioning the trust chain ([`provision`]) and, on the
+//! tickets it holds, receipt stamps and escalation when a tier's deadline passes ([`duties`]).
+//! The helpdesk API and dashboard, tier policies and SMS alerts come next.
 
+pub mod duties;
 pub mod provision;
 
 pub use sampark_crdt as crdt;

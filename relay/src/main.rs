@@ -123,7 +123,17 @@ enum Command {
         /// Do not look for peers on the local network.
         #[arg(long)]
         no_mdns: bool,
+        /// How often to stamp receipts and escalate overdue tickets (seconds).
+        #[arg(long, default_value_t = 30)]
+        duty_every: u64,
     },
+}
+
+/// The relay's duties on its tickets (receipts, escalation on deadline), logged as they happen.
+fn run_duties(node: &mut sampark_node::ops::Node) {
+    if let Err(e) = sampark_relay::duties::perform(node) {
+        eprintln!("error: relay duties: {e}");
+    }
 }
 
 fn now() -> Timestamp {
@@ -194,7 +204,7 @@ fn main() -> ExitCode {
                 );
             })
         }
-        Command::Run { home, listen, upstream, api, no_mdns } => {
+        Command::Run { home, listen, upstream, api, no_mdns, duty_every } => {
             let config = daemon::Config {
                 home: Home::new(home),
                 listen,
@@ -203,6 +213,7 @@ fn main() -> ExitCode {
                 mdns: !no_mdns,
                 resync: Duration::from_secs(60),
                 carry_quota: 0,
+                duties: Some(daemon::Duties { every: Duration::from_secs(duty_every), run: run_duties }),
             };
             run(config)
         }

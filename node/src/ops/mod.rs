@@ -220,6 +220,12 @@ impl Node {
         })
     }
 
+    /// Uses `deadlines` for the tiers' allowances (from the relay's configuration).
+    pub fn with_deadlines(mut self, deadlines: Deadlines) -> Node {
+        self.deadlines = deadlines;
+        self
+    }
+
     /// Carries at most `bytes` of other centres' data (see [`Node::carried_bytes`]).
     pub fn with_carry_quota(mut self, bytes: u64) -> Node {
         self.carry_quota = bytes;

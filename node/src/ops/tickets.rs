@@ -190,6 +190,14 @@ impl Node {
     /// Signs `action` on the ticket named by `prefix`, checks the rules accept it, stores it.
     fn act(&mut self, prefix: &str, action: Action) -> Result<TicketView, OpError> {
         let id = self.find_ticket(prefix)?;
+        self.act_on(&id, action)
+    }
+
+    /// Signs `action` on ticket `id` as this node, checks the rules accept it, stores it (a
+    /// relay's own duties: receipt stamps and escalation on deadline).
+    pub fn act_on(&mut self, id: &DocId, action: Action) -> Result<TicketView, OpError> {
+        let id = id.clone();
+        let prefix = short(&id);
         self.acting_grants()?;
         let mut doc = self.docs.get(&id).cloned().ok_or_else(|| OpError::NotFound(format!("no ticket {prefix}")))?;
         let hlc = self.next_hlc()?;
@@ -238,6 +246,11 @@ impl Node {
 
     fn carried(&self, doc: &DocId) -> bool {
         !policy::keeps(&self.scope_grants(), doc)
+    }
+
+    /// The derived state of ticket `id`, under this node's deadlines.
+    pub fn ticket_state(&self, id: &DocId) -> Result<TicketState, OpError> {
+        self.state(id)
     }
 
     fn state(&self, id: &DocId) -> Result<TicketState, OpError> {
