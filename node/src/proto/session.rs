@@ -262,9 +262,10 @@ impl Session {
         self.finish(Outcome::Refused(reason), out);
     }
 
-    fn hello(&mut self, local: &dyn Local, _now: Timestamp, out: &mut Vec<Out>) {
+    fn hello(&mut self, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
         let revocations: Vec<Revocation> = local.trust().revocations().take(MAX_TRUST_RECORDS).cloned().collect();
-        let message = Message::Hello { version: VERSION, chain: local.chain(), revocations, clock: Default::default() };
+        let clock = sampark_crdt::Hlc { wall: local.clock(now).0, logical: 0 };
+        let message = Message::Hello { version: VERSION, chain: local.chain(), revocations, clock };
         self.send(&message, out);
     }
 
@@ -327,8 +328,8 @@ impl Session {
         self.trust = Some(local.trust().clone());
         self.phase = Phase::Syncing;
         self.learn(chain, revocations, out);
-        let trust = self.trust.as_ref().map(|t| (t.grants(&local.key(), now), t.grants(&self.peer, now)));
-        let Some((mine, theirs)) = trust else { return };
+        let Some(trust) = self.trust.as_ref() else { return };
+        let (mine, theirs) = (trust.grants(&local.key(), now), trust.grants(&self.peer, now));
         if theirs.is_empty() {
             return self.refuse(format!("{} has no valid certificate", self.peer.short()), out);
         }
@@ -336,15 +337,16 @@ impl Session {
             return self.refuse("this node has no valid certificate; enrol it first".into(), out);
         }
         self.peer_knows.insert(self.peer);
-        self.index = Index::new(local.documents().into_iter().filter(|(d, _)| policy::shared(&mine, &theirs, d)));
+        let (shared, others): (Vec<_>, Vec<_>) =
+            local.documents().into_iter().partition(|(d, _)| policy::shared(&mine, &theirs, d));
+        self.index = Index::new(shared);
         let root = Prefix::root();
         let fingerprint = self.index.fingerprint(&root);
         self.send(&Message::Fingerprints(vec![(root, fingerprint)]), out);
         self.awaiting_fingerprints.insert(root);
-        let offer: Vec<DocHeads> = local
-            .documents()
+        let offer: Vec<DocHeads> = others
             .into_iter()
-            .filter(|(d, _)| !policy::shared(&mine, &theirs, d) && policy::takes(&theirs, &mine, d))
+            .filter(|(d, _)| policy::takes(&theirs, &mine, d))
             .filter(|(d, _)| !upstream_has(local, d))
             .take(MAX_DOCS)
             .map(|(doc, heads)| DocHeads { recent: short_recent(local, &doc), doc, heads })
