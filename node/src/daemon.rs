@@ -55,6 +55,8 @@ pub struct Config {
     pub carry_quota: u64,
     /// Work the node does on its own, on a timer and after each contact (a relay's duties).
     pub duties: Option<Duties>,
+    /// As a district relay or the state hub, keep registers as well as tickets.
+    pub keep_registers: bool,
 }
 
 /// Work a node does on its own: `run` is called every `every` and after each contact, with the
@@ -185,6 +187,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         mdns: config.mdns,
         resync: config.resync,
         issue_receipts: is_relay,
+        session: SessionConfig { keep_registers: config.keep_registers, ..SessionConfig::default() },
         ..NetConfig::default()
     };
     let (events_tx, events) = mpsc::unbounded_channel();

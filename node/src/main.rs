@@ -201,6 +201,7 @@ fn main() -> ExitCode {
                 resync: Duration::from_secs(resync.max(1)),
                 carry_quota: carry_quota.saturating_mul(1024 * 1024),
                 duties: None,
+                keep_registers: false,
             };
             run(config)
         }

@@ -128,7 +128,13 @@ fn peers_without_certificates_or_speaking_another_version_are_refused() {
     let now = T0.plus_hours(1);
     let relay = block.node(&block.relay);
     let mut s = Session::new(block.sevika.public(), Config::default(), now);
-    let hello = Message::Hello { version: 99, chain: vec![], revocations: vec![], clock: Default::default() };
+    let hello = Message::Hello {
+        version: 99,
+        chain: vec![],
+        revocations: vec![],
+        clock: Default::default(),
+        keep_registers: false,
+    };
     let outs = s.handle(In::Frame(hello.encode()), &relay, now);
     let refusal = outs.iter().find_map(|o| match o {
         Out::Send(f) => Message::decode(f).ok(),
@@ -244,4 +250,26 @@ fn a_receipt_comes_back_by_mule_and_the_carrier_drops_its_copy() {
     assert!(!sampark_node::proto::local::upstream_has(&a, &t));
     let again = contact(&mut a, &mut b);
     assert!(again.a.changes_sent >= 1);
+}
+
+#[test]
+fn a_district_keeps_registers_only_by_policy() {
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    weigh(&mut phone, &block.sevika, AWC, 3, 0);
+    let t = raise(&mut phone, &block.sevika, AWC, 5);
+    let mut relay = block.node(&block.relay);
+    contact(&mut phone, &mut relay);
+    let district = sampark_crdt::Author::new(sampark_crdt::Keypair::from_secret([2; 32]), [2; 8]);
+    // By default a district keeps its blocks' tickets, not their registers.
+    let mut lean = block.node(&district);
+    let c = contact(&mut relay, &mut lean);
+    assert_eq!(c.b.changes_received, 1);
+    assert_eq!(held(&lean), vec![t.clone()]);
+    // Configured to keep registers, it takes them too.
+    let mut full = block.node(&district);
+    let config = Config { keep_registers: true, ..Config::default() };
+    let c = contact_with(&mut relay, &mut full, config, T0.plus_hours(1), None);
+    assert_eq!(c.b.changes_received, 4);
+    assert_eq!(held(&full), held(&relay));
 }

@@ -126,6 +126,10 @@ enum Command {
         /// How often to stamp receipts and escalate overdue tickets (seconds).
         #[arg(long, default_value_t = 30)]
         duty_every: u64,
+        /// For a district relay or the state hub: keep the registers of the blocks below as well
+        /// as their tickets (a block relay always keeps its block's registers).
+        #[arg(long)]
+        keep_registers: bool,
     },
 }
 
@@ -204,7 +208,7 @@ fn main() -> ExitCode {
                 );
             })
         }
-        Command::Run { home, listen, upstream, api, no_mdns, duty_every } => {
+        Command::Run { home, listen, upstream, api, no_mdns, duty_every, keep_registers } => {
             let config = daemon::Config {
                 home: Home::new(home),
                 listen,
@@ -214,6 +218,7 @@ fn main() -> ExitCode {
                 resync: Duration::from_secs(60),
                 carry_quota: 0,
                 duties: Some(daemon::Duties { every: Duration::from_secs(duty_every), run: run_duties }),
+                keep_registers,
             };
             run(config)
         }

@@ -64,6 +64,8 @@ pub enum Message {
         revocations: Vec<Revocation>,
         /// The sender's hybrid logical clock.
         clock: Hlc,
+        /// A district relay or state hub: it keeps registers as well as tickets.
+        keep_registers: bool,
     },
     /// The sender will not go on, and why (read by people in logs and `sync` summaries).
     Refuse {
@@ -202,10 +204,10 @@ impl Message {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         match self {
-            Message::Hello { version, chain, revocations, clock } => {
+            Message::Hello { version, chain, revocations, clock, keep_registers } => {
                 w.u8(HELLO).u32(u32::from(*version));
                 write_trust(&mut w, chain, revocations);
-                w.i64(clock.wall).u32(clock.logical);
+                w.i64(clock.wall).u32(clock.logical).bool(*keep_registers);
             }
             Message::Refuse { reason } => {
                 w.u8(REFUSE).str(reason);
@@ -274,7 +276,8 @@ impl Message {
                 let version = u16::try_from(r.u32("version")?).unwrap_or(u16::MAX);
                 let (chain, revocations) = read_trust(&mut r)?;
                 let clock = Hlc { wall: r.i64("clock wall")?, logical: r.u32("clock logical")? };
-                Message::Hello { version, chain, revocations, clock }
+                let keep_registers = r.bool("keep registers")?;
+                Message::Hello { version, chain, revocations, clock, keep_registers }
             }
             REFUSE => Message::Refuse { reason: r.str(MAX_REASON, "reason")?.to_owned() },
             FINGERPRINTS => {

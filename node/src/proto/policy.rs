@@ -37,14 +37,37 @@ pub fn carries(grants: &[Grant], peer: &[Grant], doc: &DocId) -> bool {
         .any(|g| matches!(g.role, Role::Sevika | Role::Supervisor) && g.scope.ancestor(Level::Block) == doc_block)
 }
 
-/// True when `doc` is shared between the two sides (both keep it).
-pub fn shared(mine: &[Grant], theirs: &[Grant], doc: &DocId) -> bool {
-    keeps(mine, doc) && keeps(theirs, doc)
+/// One side of a contact: its roles, and whether, as a district relay or the state hub, it
+/// keeps registers as well as tickets (a configured policy, declared in its hello).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Side {
+    /// The side's roles at the time of the contact.
+    pub grants: Vec<Grant>,
+    /// A district relay or state hub keeps its subtree's registers too (tickets always).
+    pub keep_registers: bool,
 }
 
-/// True when a node holding `grants` takes `doc` from a peer holding `peer` at all.
-pub fn takes(grants: &[Grant], peer: &[Grant], doc: &DocId) -> bool {
-    keeps(grants, doc) || carries(grants, peer, doc)
+impl Side {
+    /// True when this side keeps `doc` for good: [`keeps`], except that a district relay or the
+    /// state hub keeps registers only under its `keep_registers` policy.
+    pub fn keeps(&self, doc: &DocId) -> bool {
+        keeps(&self.grants, doc) && (self.keep_registers || doc.kind.is_ticket() || !above_block(&self.grants))
+    }
+}
+
+/// True when a node's roles are all above the block (a district relay or the state hub).
+fn above_block(grants: &[Grant]) -> bool {
+    !grants.is_empty() && grants.iter().all(|g| matches!(g.role, Role::DistrictRelay | Role::StateHub))
+}
+
+/// True when `doc` is shared between the two sides (both keep it).
+pub fn shared(mine: &Side, theirs: &Side, doc: &DocId) -> bool {
+    mine.keeps(doc) && theirs.keeps(doc)
+}
+
+/// True when `me` takes `doc` from `peer` at all (keeps it, or carries it onward).
+pub fn takes(me: &Side, peer: &Side, doc: &DocId) -> bool {
+    me.keeps(doc) || carries(&me.grants, &peer.grants, doc)
 }
 
 /// How urgent a document is, lowest first: tickets, then the registers the due list reads,
@@ -88,7 +111,15 @@ mod tests {
         assert!(carries(&sevika, &other, &theirs), "a phone carries its block's data from a phone");
         assert!(!carries(&sevika, &relay, &theirs), "but not from the relay");
         assert!(!carries(&sevika, &other, &far), "nor another block's");
-        assert!(shared(&sevika, &relay, &own) && !shared(&sevika, &other, &own));
+        let side = |grants: &Vec<Grant>, keep_registers| Side { grants: grants.clone(), keep_registers };
+        assert!(shared(&side(&sevika, false), &side(&relay, false), &own));
+        assert!(!shared(&side(&sevika, false), &side(&other, false), &own));
+        // A district relay keeps tickets, and registers only under its policy.
+        let district = g(Role::DistrictRelay, "BR/DBG");
+        let ticket = d("BR/DBG/P07/S03/A0412:ticket/00112233445566778899aabbccddeeff");
+        assert!(side(&district, false).keeps(&ticket) && !side(&district, false).keeps(&own));
+        assert!(side(&district, true).keeps(&own));
+        assert!(side(&relay, false).keeps(&own), "a block relay keeps its registers regardless");
         assert!(!keeps(&g(Role::Operator, "BR/DBG/P07"), &own));
     }
 }

@@ -4,16 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
 use sampark_crdt::verify::{Verified, verify};
-use sampark_crdt::{
-    Certificate, DocId, Grant, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore,
-};
+use sampark_crdt::{Certificate, DocId, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore};
 
 use super::local::{Local, upstream_has};
 use super::message::{
     DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_PREFIXES, MAX_RECEIPTS, MAX_RECENT, MAX_TRUST_RECORDS, Message,
     ShortEntry, VERSION,
 };
-use super::policy;
+use super::policy::{self, Side};
 use super::reconcile::{Index, Prefix, Step, step};
 
 /// Settings of a session.
@@ -26,11 +24,13 @@ pub struct Config {
     pub batch_bytes: usize,
     /// Give up when the peer has been silent this long, in milliseconds.
     pub idle_timeout_ms: i64,
+    /// As a district relay or the state hub, keep registers as well as tickets.
+    pub keep_registers: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { budget_bytes: None, batch_bytes: 256 * 1024, idle_timeout_ms: 60_000 }
+        Config { budget_bytes: None, batch_bytes: 256 * 1024, idle_timeout_ms: 60_000, keep_registers: false }
     }
 }
 
@@ -136,8 +136,8 @@ pub struct Session {
     peer: PublicKey,
     phase: Phase,
     trust: Option<TrustStore>,
-    mine: Vec<Grant>,
-    theirs: Vec<Grant>,
+    mine: Side,
+    theirs: Side,
     index: Index,
     awaiting_fingerprints: BTreeSet<Prefix>,
     awaiting_items: BTreeSet<Prefix>,
@@ -165,8 +165,8 @@ impl Session {
             peer,
             phase: Phase::New,
             trust: None,
-            mine: Vec::new(),
-            theirs: Vec::new(),
+            mine: Side::default(),
+            theirs: Side::default(),
             index: Index::default(),
             awaiting_fingerprints: BTreeSet::new(),
             awaiting_items: BTreeSet::new(),
@@ -265,15 +265,16 @@ impl Session {
     fn hello(&mut self, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
         let revocations: Vec<Revocation> = local.trust().revocations().take(MAX_TRUST_RECORDS).cloned().collect();
         let clock = sampark_crdt::Hlc { wall: local.clock(now).0, logical: 0 };
-        let message = Message::Hello { version: VERSION, chain: local.chain(), revocations, clock };
+        let keep_registers = self.config.keep_registers;
+        let message = Message::Hello { version: VERSION, chain: local.chain(), revocations, clock, keep_registers };
         self.send(&message, out);
     }
 
     fn receive(&mut self, message: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
         match (self.phase, message) {
             (_, Message::Refuse { reason }) => self.finish(Outcome::RefusedByPeer(reason), out),
-            (Phase::New, Message::Hello { version, chain, revocations, .. }) => {
-                self.start(version, chain, revocations, local, now, out);
+            (Phase::New, Message::Hello { version, chain, revocations, keep_registers, .. }) => {
+                self.start(version, chain, revocations, keep_registers, local, now, out);
             }
             (Phase::New, other) => self.refuse(format!("expected hello, got {}", other.name()), out),
             (Phase::Syncing, Message::Hello { .. }) => self.refuse("a second hello".into(), out),
@@ -316,6 +317,7 @@ impl Session {
         version: u16,
         chain: Vec<Certificate>,
         revocations: Vec<Revocation>,
+        their_keep_registers: bool,
         local: &dyn Local,
         now: Timestamp,
         out: &mut Vec<Out>,
@@ -329,11 +331,12 @@ impl Session {
         self.phase = Phase::Syncing;
         self.learn(chain, revocations, out);
         let Some(trust) = self.trust.as_ref() else { return };
-        let (mine, theirs) = (trust.grants(&local.key(), now), trust.grants(&self.peer, now));
-        if theirs.is_empty() {
+        let mine = Side { grants: trust.grants(&local.key(), now), keep_registers: self.config.keep_registers };
+        let theirs = Side { grants: trust.grants(&self.peer, now), keep_registers: their_keep_registers };
+        if theirs.grants.is_empty() {
             return self.refuse(format!("{} has no valid certificate", self.peer.short()), out);
         }
-        if mine.is_empty() {
+        if mine.grants.is_empty() {
             return self.refuse("this node has no valid certificate; enrol it first".into(), out);
         }
         self.peer_knows.insert(self.peer);
