@@ -273,9 +273,7 @@ impl Session {
     fn receive(&mut self, message: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
         match (self.phase, message) {
             (_, Message::Refuse { reason }) => self.finish(Outcome::RefusedByPeer(reason), out),
-            (Phase::New, Message::Hello { version, chain, revocations, keep_registers, .. }) => {
-                self.start(version, chain, revocations, keep_registers, local, now, out);
-            }
+            (Phase::New, hello @ Message::Hello { .. }) => self.start(hello, local, now, out),
             (Phase::New, other) => self.refuse(format!("expected hello, got {}", other.name()), out),
             (Phase::Syncing, Message::Hello { .. }) => self.refuse("a second hello".into(), out),
             (Phase::Syncing, Message::Fingerprints(list)) => self.on_fingerprints(list, out),
@@ -312,16 +310,11 @@ impl Session {
         }
     }
 
-    fn start(
-        &mut self,
-        version: u16,
-        chain: Vec<Certificate>,
-        revocations: Vec<Revocation>,
-        their_keep_registers: bool,
-        local: &dyn Local,
-        now: Timestamp,
-        out: &mut Vec<Out>,
-    ) {
+    /// Answers the peer's hello: checks it, then starts reconciling and offering.
+    fn start(&mut self, hello: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
+        let Message::Hello { version, chain, revocations, keep_registers: their_keep_registers, .. } = hello else {
+            return;
+        };
         if version != VERSION {
             return self
                 .refuse(format!("protocol version {version} is not supported; this node speaks {VERSION}"), out);
