@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::{Node, OpError};
 use crate::home;
 use crate::net::contact;
-use crate::proto::local::upstream_has;
+use crate::proto::local::{held, upstream_has};
 use crate::proto::{Local, Summary, policy};
 use crate::store::Store;
 
@@ -314,21 +314,19 @@ impl Local for Node {
     }
 
     fn documents(&self) -> Vec<(DocId, Vec<ChangeHash>)> {
-        self.docs.iter().map(|(id, d)| (id.clone(), d.heads())).filter(|(_, h)| !h.is_empty()).collect()
+        held::documents(&self.docs)
     }
 
     fn heads(&self, doc: &DocId) -> Option<Vec<ChangeHash>> {
-        self.docs.get(doc).map(Document::heads).filter(|h| !h.is_empty())
+        held::heads(&self.docs, doc)
     }
 
     fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool {
-        self.docs.get(doc).is_some_and(|d| d.has_change(hash))
+        held::has_change(&self.docs, doc, hash)
     }
 
     fn recent(&self, doc: &DocId, n: usize) -> Vec<ChangeHash> {
-        let Some(d) = self.docs.get(doc) else { return Vec::new() };
-        let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
-        all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
+        held::recent(&self.docs, doc, n)
     }
 
     fn clock(&self, wall: Timestamp) -> Timestamp {

@@ -53,6 +53,37 @@ pub fn upstream_has(local: &dyn Local, doc: &DocId) -> bool {
     })
 }
 
+/// The document-reading part of [`Local`] for a node that keeps its documents in a map (the
+/// in-memory node and the phone's node both do).
+pub mod held {
+    use std::collections::BTreeMap;
+
+    use automerge::ChangeHash;
+    use sampark_crdt::{DocId, Document};
+
+    /// Every document with changes, with its heads.
+    pub fn documents(docs: &BTreeMap<DocId, Document>) -> Vec<(DocId, Vec<ChangeHash>)> {
+        docs.iter().map(|(id, d)| (id.clone(), d.heads())).filter(|(_, h)| !h.is_empty()).collect()
+    }
+
+    /// The heads of `doc`, if it has changes.
+    pub fn heads(docs: &BTreeMap<DocId, Document>, doc: &DocId) -> Option<Vec<ChangeHash>> {
+        docs.get(doc).map(Document::heads).filter(|h| !h.is_empty())
+    }
+
+    /// True when change `hash` of `doc` is applied.
+    pub fn has_change(docs: &BTreeMap<DocId, Document>, doc: &DocId, hash: &ChangeHash) -> bool {
+        docs.get(doc).is_some_and(|d| d.has_change(hash))
+    }
+
+    /// The hashes of the latest `n` changes of `doc`, newest last.
+    pub fn recent(docs: &BTreeMap<DocId, Document>, doc: &DocId, n: usize) -> Vec<ChangeHash> {
+        let Some(d) = docs.get(doc) else { return Vec::new() };
+        let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
+        all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
+    }
+}
+
 /// A node held in memory: documents, the signed changes that made them, and a trust store.
 #[derive(Debug, Clone)]
 pub struct MemoryNode {
@@ -151,21 +182,19 @@ impl Local for MemoryNode {
     }
 
     fn documents(&self) -> Vec<(DocId, Vec<ChangeHash>)> {
-        self.docs.iter().filter(|(_, d)| !d.heads().is_empty()).map(|(id, d)| (id.clone(), d.heads())).collect()
+        held::documents(&self.docs)
     }
 
     fn heads(&self, doc: &DocId) -> Option<Vec<ChangeHash>> {
-        self.docs.get(doc).map(Document::heads).filter(|h| !h.is_empty())
+        held::heads(&self.docs, doc)
     }
 
     fn has_change(&self, doc: &DocId, hash: &ChangeHash) -> bool {
-        self.docs.get(doc).is_some_and(|d| d.has_change(hash))
+        held::has_change(&self.docs, doc, hash)
     }
 
     fn recent(&self, doc: &DocId, n: usize) -> Vec<ChangeHash> {
-        let Some(d) = self.docs.get(doc) else { return Vec::new() };
-        let all: Vec<ChangeHash> = d.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
-        all.get(all.len().saturating_sub(n)..).unwrap_or_default().to_vec()
+        held::recent(&self.docs, doc, n)
     }
 
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
