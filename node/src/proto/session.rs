@@ -597,8 +597,8 @@ impl Session {
         }
         let authors: BTreeSet<PublicKey> = batch
             .iter()
-            .filter_map(|c| automerge::Change::from_bytes(c.change.clone()).ok())
-            .filter_map(|c| PublicKey::of_actor(c.actor_id()))
+            .filter_map(|c| sampark_crdt::verify::header(&c.change).ok())
+            .filter_map(|h| PublicKey::of_actor(&automerge::ActorId::from(h.actor.as_slice())))
             .filter(|k| !self.peer_knows.contains(k))
             .collect();
         if !authors.is_empty() {
