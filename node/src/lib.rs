@@ -5,6 +5,7 @@
 //! local API. So far it holds the binding between a device's key and its libp2p identity.
 
 pub mod api;
+pub mod cli;
 pub mod daemon;
 pub mod home;
 pub mod identity;

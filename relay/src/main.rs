@@ -131,6 +131,14 @@ enum Command {
         #[arg(long)]
         keep_registers: bool,
     },
+    /// Run the phone's node command (`sampark-node`) with the rest of the arguments, e.g.
+    /// `sampark-relay phone ticket show ID --home H`: one binary for the demo's phones too.
+    #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
+    Phone {
+        /// The `sampark-node` arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// The relay's duties on its tickets (receipts, escalation on deadline), logged as they happen.
@@ -154,6 +162,9 @@ fn show(json: bool, value: &impl serde::Serialize, text: String) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Phone { args } = cli.command {
+        return sampark_node::cli::main_with(std::iter::once("sampark-relay phone".into()).chain(args));
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
@@ -222,6 +233,7 @@ fn main() -> ExitCode {
             };
             run(config)
         }
+        Command::Phone { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,323 @@
+//! The `sampark-node` command line: argument parsing and dispatch, as a library so that other
+//! binaries can run it too (`sampark-relay phone ...` is exactly `sampark-node ...`).
+//!
+//! [`main_with`] only parses arguments, calls the library ([`crate::api::client::execute`],
+//! [`crate::daemon::run`], [`crate::home::Home::init`]) and prints what comes back. It sets up
+//! `tracing` on standard error unless the process already has a subscriber.
+//! Exit codes: 0 done; 1 the input or the rules refused it; 2 the command line is wrong; 3 the
+//! node is not set up, busy, or failed; 4 the peer could not be reached or the contact did not
+//! finish. Every command is described in `docs/node.md`.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::api::client::execute;
+use crate::daemon::{self, DaemonError};
+use crate::home::Home;
+use crate::ops::record::with_register;
+use crate::ops::{ErrorKind, Lang, OpError, Request, text};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use libp2p::Multiaddr;
+use tracing_subscriber::EnvFilter;
+
+/// Peer-to-peer sync for Anganwadi registers and helpdesk tickets, offline first.
+///
+/// Each phone runs a node that keeps its centre's registers and tickets as signed documents in
+/// a home directory, and syncs them with other phones and the block relay whenever they meet.
+/// Commands that change data work whether or not `run` is serving the same home: while it is,
+/// they go through its local API.
+#[derive(Debug, Parser)]
+#[command(name = "sampark-node", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+struct Common {
+    /// The node's home directory (its key, its store, its state).
+    #[arg(long, value_name = "DIR")]
+    home: PathBuf,
+    /// Print machine-readable JSON (the same JSON as the local API) instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Language of the text output: hi (Hindi) or en (English).
+    #[arg(long, value_enum, default_value = "hi")]
+    lang: Lang,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new node: its key (from the system's random source) and an empty store.
+    ///
+    /// Prints the public key: give it to the block relay, which issues the enrolment file.
+    /// Refuses to touch a home that already has a key.
+    Init(Common),
+    /// Install the certificate chain the block relay issued for this node.
+    ///
+    /// The file pins the state's root key and holds the node's certificates, root first (see
+    /// docs/node.md). Everything is checked before anything is stored. Run it again with a new
+    /// file to renew an expired certificate.
+    Enroll {
+        #[command(flatten)]
+        common: Common,
+        /// The enrolment file.
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+    },
+    /// Run the node: listen, find phones nearby (mDNS), dial relays, sync at every contact, and
+    /// serve the local JSON API for the phone app. Stops cleanly on Ctrl-C or SIGTERM.
+    ///
+    /// Logs go to standard error; set RUST_LOG (e.g. RUST_LOG=debug) for more.
+    Run {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on, e.g. /ip4/0.0.0.0/tcp/4001 or /ip4/0.0.0.0/udp/4001/quic-v1.
+        #[arg(long, value_name = "MULTIADDR", required = true, num_args = 1..)]
+        listen: Vec<Multiaddr>,
+        /// A peer (usually the block relay) to dial, and dial again with backoff while it is away.
+        #[arg(long, value_name = "MULTIADDR")]
+        peer: Vec<Multiaddr>,
+        /// Where the local API listens; 127.0.0.1 only. Port 0 picks a free port (see daemon.json).
+        #[arg(long, value_name = "ADDR", default_value = daemon::DEFAULT_API)]
+        api: SocketAddr,
+        /// Do not look for peers on the local network.
+        #[arg(long)]
+        no_mdns: bool,
+        /// While connected to a dialled peer, sync again this often (seconds).
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        resync: u64,
+        /// Carry at most this many megabytes of other centres' data toward the relay; when full,
+        /// the least urgent, longest unchanged is dropped first (tickets last).
+        #[arg(long, value_name = "MB", default_value_t = 32)]
+        carry_quota: u64,
+    },
+    /// Meet one peer now: dial it, sync once, and print what moved each way.
+    ///
+    /// Exits with 4 if the peer cannot be reached, refuses, or the contact breaks off.
+    Sync {
+        #[command(flatten)]
+        common: Common,
+        /// The peer's address, e.g. /ip4/192.168.43.1/tcp/4001.
+        #[arg(long, value_name = "MULTIADDR")]
+        peer: String,
+    },
+    /// Add a register entry (a household, a member, a weighing, a vaccine dose, ...).
+    ///
+    /// The entry is JSON with the register's fields, e.g.
+    /// '{"child":"0a1b2c3d-1767225600000-0","date":"2026-11-03","weight_kg":9.4,"oedema":false}'
+    /// with --register growth. The node picks the document from the register and the date.
+    Record {
+        #[command(flatten)]
+        common: Common,
+        /// The register: household, member, pregnancy, anc-visit, birth, growth, immunisation,
+        /// vitamin-a, vhsnd, thr, attendance, home-visit, referral, stock. May be left out when
+        /// the entry has a "register" field; when both are given they must agree.
+        #[arg(long, value_name = "NAME")]
+        register: Option<String>,
+        /// The entry as JSON, or @FILE to read it from a file.
+        #[arg(long, value_name = "JSON")]
+        entry: String,
+        /// The centre the entry belongs to (supervisors only), e.g. BR/DBG/P07/S03/A0412.
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
+    /// Helpdesk tickets: raise one, follow it, confirm its resolution.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
+    /// What the node holds, what waits to go to the relay, what it carries for other centres,
+    /// and when it last met each peer.
+    Status(Common),
+}
+
+#[derive(Debug, Subcommand)]
+enum TicketCommand {
+    /// Raise a ticket about a problem (works offline; it travels to the block helpdesk).
+    Raise {
+        #[command(flatten)]
+        common: Common,
+        /// The problem area: login-enrolment, sync, app-error, data-correction, phone-hardware, other.
+        #[arg(long, value_name = "C")]
+        category: String,
+        /// The problem, in your own words (Hindi or English).
+        #[arg(long, value_name = "T")]
+        text: String,
+    },
+    /// Add a comment to a ticket.
+    Comment {
+        #[command(flatten)]
+        common: Common,
+        /// The ticket's ID, or its first 8 or more hex digits.
+        id: String,
+        /// The comment.
+        #[arg(long, value_name = "T")]
+        text: String,
+    },
+    /// Reopen a resolved ticket that is not solved (only the person who raised it).
+    Reopen {
+        #[command(flatten)]
+        common: Common,
+        /// The ticket's ID, or its first 8 or more hex digits.
+        id: String,
+        /// Why it is not solved.
+        #[arg(long, value_name = "T")]
+        text: Option<String>,
+    },
+    /// Confirm that a resolved ticket is solved; it is closed (only the person who raised it).
+    Confirm {
+        #[command(flatten)]
+        common: Common,
+        /// The ticket's ID, or its first 8 or more hex digits.
+        id: String,
+    },
+    /// List the tickets on this node, newest first.
+    List(Common),
+    /// Show a ticket: status, tier, deadline, and every step with who did it, as what, and when.
+    Show {
+        #[command(flatten)]
+        common: Common,
+        /// The ticket's ID, or its first 8 or more hex digits.
+        id: String,
+    },
+}
+
+/// Runs `sampark-node` with `args` (the first is the program's name, as in `std::env::args_os`)
+/// and returns its exit code: clap's own for `--help`, `--version` and usage errors (2).
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let daemon = matches!(cli.command, Command::Run { .. });
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(if daemon { "info" } else { "warn" }));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    match cli.command {
+        Command::Init(common) => init(&common),
+        Command::Run { common, listen, peer, api, no_mdns, resync, carry_quota } => {
+            let config = daemon::Config {
+                home: Home::new(common.home),
+                listen,
+                peers: peer,
+                api,
+                mdns: !no_mdns,
+                resync: Duration::from_secs(resync.max(1)),
+                carry_quota: carry_quota.saturating_mul(1024 * 1024),
+                duties: None,
+                keep_registers: false,
+            };
+            run(config)
+        }
+        command => match request(command) {
+            (common, Ok(request)) => perform(&common, request),
+            (common, Err(e)) => fail(&common, &e),
+        },
+    }
+}
+
+/// The options and the request a data command stands for (or why it cannot be made).
+fn request(command: Command) -> (Common, Result<Request, OpError>) {
+    match command {
+        Command::Enroll { common, cert } => {
+            (common, crate::ops::EnrolFile::read(&cert).map(|file| Request::Enroll { file }))
+        }
+        Command::Sync { common, peer } => (common, Ok(Request::Sync { peer })),
+        Command::Record { common, register, entry, centre } => {
+            let entry = entry_json(&entry, register.as_deref()).map_err(|e| OpError::Invalid(format!("{e:#}")));
+            (common, entry.map(|entry| Request::Record { entry, centre }))
+        }
+        Command::Status(common) => (common, Ok(Request::Status)),
+        Command::Ticket(t) => match t {
+            TicketCommand::Raise { common, category, text } => (common, Ok(Request::Raise { category, text })),
+            TicketCommand::Comment { common, id, text } => (common, Ok(Request::Comment { ticket: id, text })),
+            TicketCommand::Reopen { common, id, text } => (common, Ok(Request::Reopen { ticket: id, text })),
+            TicketCommand::Confirm { common, id } => (common, Ok(Request::Confirm { ticket: id })),
+            TicketCommand::List(common) => (common, Ok(Request::Tickets)),
+            TicketCommand::Show { common, id } => (common, Ok(Request::Ticket { ticket: id })),
+        },
+        Command::Init(common) | Command::Run { common, .. } => {
+            (common, Err(OpError::Failed("internal error: this command is not a request".into())))
+        }
+    }
+}
+
+/// The entry given on the command line (JSON, or @FILE), with `--register` put in or checked.
+fn entry_json(entry: &str, register: Option<&str>) -> anyhow::Result<serde_json::Value> {
+    let text = match entry.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read the entry file {path}"))?,
+        None => entry.to_string(),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).context("--entry is not valid JSON")?;
+    match register {
+        Some(name) => Ok(with_register(value, name)?),
+        None => Ok(value),
+    }
+}
+
+fn init(common: &Common) -> ExitCode {
+    match Home::new(&common.home).init() {
+        Ok(key) if common.json => {
+            let home = common.home.display().to_string();
+            println!("{}", serde_json::json!({ "key": key.to_hex(), "home": home }));
+            ExitCode::SUCCESS
+        }
+        Ok(key) => {
+            print!("{}", text::initialised(&key.to_hex(), common.lang));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(common, &OpError::from(e)),
+    }
+}
+
+fn run(config: daemon::Config) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not start the runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match runtime.block_on(daemon::run(config, daemon::shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let code = match &e {
+                DaemonError::Node(op) => op.kind().exit_code(),
+                _ => 3,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn perform(common: &Common, request: Request) -> ExitCode {
+    match execute(&common.home, request) {
+        Ok(response) => {
+            if common.json {
+                println!("{}", response.to_json());
+            } else {
+                print!("{}", text::render(&response, common.lang));
+            }
+            ExitCode::from(response.exit_code())
+        }
+        Err(e) => fail(common, &e),
+    }
+}
+
+fn fail(common: &Common, e: &OpError) -> ExitCode {
+    let kind: ErrorKind = e.kind();
+    if common.json {
+        eprintln!("{}", serde_json::json!({ "error": e.to_string(), "kind": kind }));
+    } else {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(kind.exit_code())
+}
