@@ -213,6 +213,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 carry_quota: carry_quota.saturating_mul(1024 * 1024),
                 duties: None,
                 keep_registers: false,
+                deadlines: sampark_crdt::ticket::Deadlines::default(),
             };
             run(config)
         }

@@ -57,6 +57,9 @@ pub struct Config {
     pub duties: Option<Duties>,
     /// As a district relay or the state hub, keep registers as well as tickets.
     pub keep_registers: bool,
+    /// How long each tier has before its relay escalates (a relay's configuration; phones use
+    /// the default to show deadlines).
+    pub deadlines: sampark_crdt::ticket::Deadlines,
 }
 
 /// Work a node does on its own: `run` is called every `every` and after each contact, with the
@@ -175,7 +178,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     }
     let home = config.home.clone();
     let key = home.key().map_err(OpError::from)?;
-    let node = Arc::new(Mutex::new(ops::Node::open(&home)?.with_carry_quota(config.carry_quota)));
+    let node = Arc::new(Mutex::new(
+        ops::Node::open(&home)?.with_carry_quota(config.carry_quota).with_deadlines(config.deadlines),
+    ));
     let listener = tokio::net::TcpListener::bind(config.api)
         .await
         .map_err(|source| DaemonError::Api { addr: config.api, source })?;

@@ -15,6 +15,7 @@ use sampark_node::daemon;
 use sampark_node::home::Home;
 use sampark_node::ops::EnrolFile;
 use sampark_node::ops::enrol::enroll_home;
+use sampark_relay::duties;
 use sampark_relay::provision::{self, Tier};
 
 /// Sampark's relays: the block helpdesk's laptop, the district office, the state data hub.
@@ -130,6 +131,13 @@ enum Command {
         /// as their tickets (a block relay always keeps its block's registers).
         #[arg(long)]
         keep_registers: bool,
+        /// How long the block helpdesk has from a ticket's arrival before its relay escalates it
+        /// to the district, e.g. 48h, 90m, 30s (a district relay or the state hub shows it).
+        #[arg(long, value_name = "SPAN", default_value = "48h", value_parser = duties::parse_span)]
+        block_deadline: Duration,
+        /// How long the district helpdesk has before its relay escalates to the state.
+        #[arg(long, value_name = "SPAN", default_value = "72h", value_parser = duties::parse_span)]
+        district_deadline: Duration,
     },
     /// Run the phone's node command (`sampark-node`) with the rest of the arguments, e.g.
     /// `sampark-relay phone ticket show ID --home H`: one binary for the demo's phones too.
@@ -143,7 +151,7 @@ enum Command {
 
 /// The relay's duties on its tickets (receipts, escalation on deadline), logged as they happen.
 fn run_duties(node: &mut sampark_node::ops::Node) {
-    if let Err(e) = sampark_relay::duties::perform(node) {
+    if let Err(e) = duties::perform(node) {
         eprintln!("error: relay duties: {e}");
     }
 }
@@ -219,7 +227,17 @@ fn main() -> ExitCode {
                 );
             })
         }
-        Command::Run { home, listen, upstream, api, no_mdns, duty_every, keep_registers } => {
+        Command::Run {
+            home,
+            listen,
+            upstream,
+            api,
+            no_mdns,
+            duty_every,
+            keep_registers,
+            block_deadline,
+            district_deadline,
+        } => {
             let config = daemon::Config {
                 home: Home::new(home),
                 listen,
@@ -230,6 +248,7 @@ fn main() -> ExitCode {
                 carry_quota: 0,
                 duties: Some(daemon::Duties { every: Duration::from_secs(duty_every), run: run_duties }),
                 keep_registers,
+                deadlines: duties::deadlines(block_deadline, district_deadline),
             };
             run(config)
         }

@@ -98,29 +98,30 @@ pub enum Status {
     Closed,
 }
 
-/// How long each tier has before its relay escalates, from configuration.
+/// How long each tier has before its relay escalates, from configuration, in milliseconds (so a
+/// test or a demo can give a tier seconds; in service they are hours).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Deadlines {
-    /// Hours the block has (default 48).
-    pub block_hours: i64,
-    /// Hours the district has (default 72).
-    pub district_hours: i64,
-    /// Hours the state has; `None` means no deadline (there is no tier above).
-    pub state_hours: Option<i64>,
+    /// What the block has (default 48 hours).
+    pub block_ms: i64,
+    /// What the district has (default 72 hours).
+    pub district_ms: i64,
+    /// What the state has; `None` means no deadline (there is no tier above).
+    pub state_ms: Option<i64>,
 }
 
 impl Default for Deadlines {
     fn default() -> Self {
-        Deadlines { block_hours: 48, district_hours: 72, state_hours: None }
+        Deadlines { block_ms: 48 * Timestamp::HOUR, district_ms: 72 * Timestamp::HOUR, state_ms: None }
     }
 }
 
 impl Deadlines {
-    fn hours(&self, tier: Tier) -> Option<i64> {
+    fn millis(&self, tier: Tier) -> Option<i64> {
         match tier {
-            Tier::Block => Some(self.block_hours),
-            Tier::District => Some(self.district_hours),
-            Tier::State => self.state_hours,
+            Tier::Block => Some(self.block_ms),
+            Tier::District => Some(self.district_ms),
+            Tier::State => self.state_ms,
         }
     }
 }
@@ -321,8 +322,8 @@ impl TicketState {
             Ok(()) => Outcome::Accepted,
             Err(why) => Outcome::Refused(why),
         };
-        self.deadline = match (self.status, self.clock_start, deadlines.hours(self.tier)) {
-            (Status::Open, Some(start), Some(h)) => Some(start.plus_hours(h)),
+        self.deadline = match (self.status, self.clock_start, deadlines.millis(self.tier)) {
+            (Status::Open, Some(start), Some(ms)) => Some(start.plus_millis(ms)),
             _ => None,
         };
         self.timeline.push(TimelineEntry {
