@@ -127,6 +127,10 @@ enum Command {
         /// How often to stamp receipts and escalate overdue tickets (seconds).
         #[arg(long, default_value_t = 30)]
         duty_every: u64,
+        /// While connected to the relay above, sync with it again this often (seconds): how soon
+        /// escalations go up and resolutions come down.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        resync: u64,
         /// For a district relay or the state hub: keep the registers of the blocks below as well
         /// as their tickets (a block relay always keeps its block's registers).
         #[arg(long)]
@@ -234,6 +238,7 @@ fn main() -> ExitCode {
             api,
             no_mdns,
             duty_every,
+            resync,
             keep_registers,
             block_deadline,
             district_deadline,
@@ -244,9 +249,9 @@ fn main() -> ExitCode {
                 peers: upstream,
                 api,
                 mdns: !no_mdns,
-                resync: Duration::from_secs(60),
+                resync: Duration::from_secs(resync.max(1)),
                 carry_quota: 0,
-                duties: Some(daemon::Duties { every: Duration::from_secs(duty_every), run: run_duties }),
+                duties: Some(daemon::Duties { every: Duration::from_secs(duty_every.max(1)), run: run_duties }),
                 keep_registers,
                 deadlines: duties::deadlines(block_deadline, district_deadline),
             };
