@@ -7,6 +7,9 @@
 //! - the local JSON HTTP API ([`crate::api`]) on 127.0.0.1, for the phone app and for CLI
 //!   commands run while the daemon holds the store.
 //!
+//! A relay adds its own task beside these with [`run_with`] (its helpdesk HTTP server), which
+//! gets the same node and stops with the daemon.
+//!
 //! The daemon's own loop owns neither: it waits for shutdown (a future passed in; the binary
 //! passes Ctrl-C or SIGTERM, [`shutdown_signal`]), records each finished contact in the store's
 //! peer state, and keeps `HOME/daemon.json` ([`DaemonFile`]) up to date with the API address
@@ -16,6 +19,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -171,8 +175,25 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// A future that completes when the daemon stops, handed to an [`Extra`] task.
+pub type Stopping = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A task run beside the daemon, sharing its node (a relay's helpdesk HTTP server): called once
+/// the node is open, with the node and a future that completes when the daemon stops; the task
+/// must finish soon after that future does (the daemon waits 5 s for it).
+pub type Extra = Box<dyn FnOnce(Arc<Mutex<ops::Node>>, Stopping) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
 /// Runs the daemon until `shutdown` completes.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    run_with(config, shutdown, None).await
+}
+
+/// Runs the daemon until `shutdown` completes, with `extra` (if any) beside it, stopped with it.
+pub async fn run_with(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    extra: Option<Extra>,
+) -> Result<(), DaemonError> {
     if !config.api.ip().is_loopback() {
         return Err(DaemonError::NotLoopback(config.api));
     }
@@ -210,7 +231,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     let (stop_tx, stop_rx) = watch::channel(false);
     let net_task = tokio::spawn(net.run(stopped(stop_rx.clone())));
     let state = crate::api::State::new(Arc::clone(&node), key);
-    let api_task = tokio::spawn(crate::api::serve(listener, state, stopped(stop_rx)));
+    let api_task = tokio::spawn(crate::api::serve(listener, state, stopped(stop_rx.clone())));
+    let extra_task = extra.map(|task| tokio::spawn(task(Arc::clone(&node), Box::pin(stopped(stop_rx)))));
     let result = event_loop(&home, &node, &mut file, events, config.duties.clone(), shutdown).await;
 
     let _ = stop_tx.send(true);
@@ -219,6 +241,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         Ok(Ok(Err(e))) => tracing::warn!(error = %e, "the local API stopped with an error"),
         Err(_) => tracing::warn!("the local API did not stop in 5 s"),
         _ => {}
+    }
+    if let Some(task) = extra_task
+        && tokio::time::timeout(Duration::from_secs(5), task).await.is_err()
+    {
+        tracing::warn!("the daemon's extra task did not stop in 5 s");
     }
     DaemonFile::remove(&home);
     tracing::info!("daemon stopped");

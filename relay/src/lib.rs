@@ -5,9 +5,12 @@
 //! with a relay certificate it keeps its whole subtree and signs receipts for what arrives. This
 //! crate adds the relay's own duties: provisioning the trust chain ([`provision`]) and, on the
 //! tickets it holds, receipt stamps and escalation when a tier's deadline passes ([`duties`]).
-//! The helpdesk API and dashboard, tier policies and SMS alerts come next.
+//! Its helpdesk operators ([`operators`]) work the queue through the HTTP API and dashboard
+//! ([`http`]), signing with their own keys. Tier policies and SMS alerts come next.
 
 pub mod duties;
+pub mod http;
+pub mod operators;
 pub mod provision;
 
 pub use sampark_crdt as crdt;

@@ -142,6 +142,18 @@ enum Command {
         /// How long the district helpdesk has before its relay escalates to the state.
         #[arg(long, value_name = "SPAN", default_value = "72h", value_parser = duties::parse_span)]
         district_deadline: Duration,
+        /// Where the helpdesk HTTP API and dashboard listen; a LAN address lets the helpdesk's
+        /// other computers in (plain HTTP: see docs/operations.md). Port 0 picks a free port.
+        #[arg(long, value_name = "ADDR", default_value = sampark_relay::http::DEFAULT_ADDR)]
+        http: SocketAddr,
+        /// Do not serve the helpdesk HTTP API.
+        #[arg(long)]
+        no_http: bool,
+    },
+    /// Add, list or remove the helpdesk operators who log in to this relay's dashboard.
+    Operator {
+        #[command(subcommand)]
+        command: sampark_relay::operators::cli::Command,
     },
     /// Run the phone's node command (`sampark-node`) with the rest of the arguments, e.g.
     /// `sampark-relay phone ticket show ID --home H`: one binary for the demo's phones too.
@@ -242,6 +254,8 @@ fn main() -> ExitCode {
             keep_registers,
             block_deadline,
             district_deadline,
+            http,
+            no_http,
         } => {
             let config = daemon::Config {
                 home: Home::new(home),
@@ -255,8 +269,9 @@ fn main() -> ExitCode {
                 keep_registers,
                 deadlines: duties::deadlines(block_deadline, district_deadline),
             };
-            run(config)
+            run(config, (!no_http).then_some(http))
         }
+        Command::Operator { command } => sampark_relay::operators::cli::run(command, now()),
         Command::Phone { .. } => Ok(()),
     };
     match result {
@@ -268,10 +283,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config: daemon::Config) -> Result<(), String> {
+/// Runs the relay's daemon, with the helpdesk HTTP API on `http` unless it is `None`.
+fn run(config: daemon::Config, http: Option<SocketAddr>) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("could not start the runtime: {e}"))?;
-    runtime.block_on(daemon::run(config, daemon::shutdown_signal())).map_err(|e| e.to_string())
+    runtime.block_on(async {
+        let extra = match http {
+            Some(addr) => Some(sampark_relay::http::start(addr, &config.home).await?),
+            None => None,
+        };
+        daemon::run_with(config, daemon::shutdown_signal(), extra).await.map_err(|e| e.to_string())
+    })
 }

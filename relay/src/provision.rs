@@ -138,6 +138,12 @@ fn enrolment(home: &Home) -> Result<Enrolment, ProvisionError> {
     })
 }
 
+/// The relay's own certificate (the last of its enrolment chain), or a plain error when it is not
+/// enrolled yet.
+pub fn own_certificate(home: &Home) -> Result<Certificate, ProvisionError> {
+    enrolment(home)?.leaf().cloned().ok_or_else(|| ProvisionError::Invalid("the relay's chain is empty".into()))
+}
+
 /// Signs a certificate for `subject` as `role` over `scope`, valid `days` from `now` (never past
 /// the issuer's own), keeps it in the issuer's store, and returns the subject's enrolment file.
 pub fn certify(

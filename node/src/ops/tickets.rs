@@ -7,12 +7,15 @@
 //! reported to the person and never stored or sent. Who may do what is the table in
 //! [`sampark_crdt::ticket::state`].
 //!
+//! The node signs its own events ([`Node::act_on`]); a relay signs its helpdesk operators' events
+//! with their keys ([`Node::act_as`]), through the same code.
+//!
 //! A ticket is named by its ID or any unique start of it of at least 8 hex digits.
 
 use std::collections::BTreeMap;
 
 use sampark_crdt::ticket::{self, Action, Category, Outcome, Status, TicketError, TicketState, TimelineEntry};
-use sampark_crdt::{DocId, DocKind, Hlc};
+use sampark_crdt::{Author, DocId, DocKind, Hlc};
 use serde::{Deserialize, Serialize};
 
 use super::{Node, OpError, person_scope};
@@ -196,15 +199,35 @@ impl Node {
     /// Signs `action` on ticket `id` as this node, checks the rules accept it, stores it (a
     /// relay's own duties: receipt stamps and escalation on deadline).
     pub fn act_on(&mut self, id: &DocId, action: Action) -> Result<TicketView, OpError> {
+        self.acting_grants()?;
+        self.sign_event(id, action, None)
+    }
+
+    /// Signs `action` on ticket `id` as `author` (a helpdesk operator working at this relay,
+    /// whose certificate this node knows), checks the rules accept it, stores it. The event and
+    /// its change are the operator's, not the node's; the node's clock orders them.
+    pub fn act_as(&mut self, author: &Author, id: &DocId, action: Action) -> Result<TicketView, OpError> {
+        if self.trust.grants(&author.public(), self.now()).is_empty() {
+            return Err(OpError::Refused(format!(
+                "the key {} has no valid certificate now (unknown here, expired or revoked)",
+                author.public().short()
+            )));
+        }
+        self.sign_event(id, action, Some(author))
+    }
+
+    /// Signs `action` on ticket `id` as `author` (this node when `None`), derives the ticket's
+    /// state with it, and stores it only if the rules accepted it.
+    fn sign_event(&mut self, id: &DocId, action: Action, author: Option<&Author>) -> Result<TicketView, OpError> {
         let id = id.clone();
         let prefix = short(&id);
-        self.acting_grants()?;
         let mut doc = self.docs.get(&id).cloned().ok_or_else(|| OpError::NotFound(format!("no ticket {prefix}")))?;
         let hlc = self.next_hlc()?;
-        let change = ticket::append(&mut doc, &self.author, action, hlc, &self.trust).map_err(ticket_error)?;
+        let author = author.unwrap_or(&self.author);
+        let change = ticket::append(&mut doc, author, action, hlc, &self.trust).map_err(ticket_error)?;
         let state = ticket::state_of(&doc, &self.trust, &self.deadlines)
             .map_err(|e| OpError::Refused(format!("the ticket cannot be read: {e}")))?;
-        if let Some(why) = refusal(&state, &self.public(), hlc) {
+        if let Some(why) = refusal(&state, &author.public(), hlc) {
             return Err(OpError::Refused(format!("not done: {why} (the ticket is {})", status_name(state.status))));
         }
         self.commit(doc, change)?;
@@ -224,8 +247,8 @@ impl Node {
         self.view(&id)
     }
 
-    /// The ticket document whose ID starts with `prefix`.
-    fn find_ticket(&self, prefix: &str) -> Result<DocId, OpError> {
+    /// The ticket document whose ID starts with `prefix` (8 hex digits or more).
+    pub fn find_ticket(&self, prefix: &str) -> Result<DocId, OpError> {
         let p = prefix.trim().to_ascii_lowercase();
         if p.len() < MIN_PREFIX || p.len() > 32 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(OpError::Invalid(format!(
@@ -283,6 +306,11 @@ impl Node {
                 carried,
             },
         }
+    }
+
+    /// Everything about ticket `id`.
+    pub fn ticket_view(&self, id: &DocId) -> Result<TicketView, OpError> {
+        self.view(id)
     }
 
     fn view(&self, id: &DocId) -> Result<TicketView, OpError> {
