@@ -6,7 +6,8 @@
 //! `insert_changes` returned `Ok`. The parent kills the child with SIGKILL at a random moment
 //! (sometimes during start-up and recovery, mostly in the middle of the stream), reopens the
 //! store, and checks that every acknowledged change is there and that `check()` finds nothing
-//! damaged. `SAMPARK_CRASH_CYCLES` (default 200) and `SAMPARK_CRASH_SEED` (printed) replay a
+//! damaged. The child also rewrites the store into a new generation now and then, so some kills
+//! land in the middle of a rewrite. `SAMPARK_CRASH_CYCLES` (default 200) and `SAMPARK_CRASH_SEED` (printed) replay a
 //! run's kill schedule; the exact moments still depend on timing.
 
 use std::io::{BufRead, BufReader, Write};
@@ -82,7 +83,7 @@ fn child_writer() {
     let cycle: u64 = std::env::var(CYCLE_ENV).unwrap().parse().unwrap();
     let started = Instant::now();
     let (sevika, trust) = sevika_and_trust();
-    let store = Store::open(Path::new(&dir)).unwrap();
+    let mut store = Store::open(Path::new(&dir)).unwrap();
     let id = doc_of(cycle);
     let read = store.document(&id).unwrap();
     assert!(read.is_clean(), "damage after a crash: {:?}", read.damaged);
@@ -113,6 +114,10 @@ fn child_writer() {
         }
         out.flush().unwrap();
         written += batch.len();
+        // Now and then, rewrite the store into a new generation, so that kills land there too.
+        if rng.below(40) == 0 {
+            store.rewrite().unwrap();
+        }
     }
 }
 

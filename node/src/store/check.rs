@@ -1,7 +1,7 @@
 //! The integrity scan: every record's checksum and content, all at once.
 
 use super::keys::Key;
-use super::record::{check_content, unseal};
+use super::record::{check_content, decode_snapshot, unseal};
 use super::{IntegrityReport, Store, StoreError, damaged};
 
 impl Store {
@@ -17,7 +17,14 @@ impl Store {
         for item in self.tree.iter() {
             let (raw, value) = item.map_err(self.fail("read"))?;
             records += 1;
-            let verdict = Key::parse(&raw).and_then(|key| check_content(&key, unseal(&raw, &value)?));
+            let verdict = Key::parse(&raw).and_then(|key| {
+                let payload = unseal(&raw, &value)?;
+                check_content(&key, payload)?;
+                match &key {
+                    Key::Snapshot(doc) => decode_snapshot(doc, &self.snapshot_save(payload)?).map(drop),
+                    _ => Ok(()),
+                }
+            });
             if let Err(why) = verdict {
                 found.push((damaged(&raw, why), raw, value));
             }

@@ -25,7 +25,7 @@ use sled::Batch;
 
 use super::keys::{Key, change_prefix};
 use super::record::{decode_snapshot, seal};
-use super::{Checked, CompactReport, Damaged, Store, StoreError};
+use super::{Checked, CompactReport, Damaged, Store, StoreError, pack};
 
 /// A stored (so already verified) change, in the form [`Document::apply_verified`] takes.
 /// `events` is left empty: applying uses only the change.
@@ -57,12 +57,17 @@ impl Store {
     /// Stores `document`'s compacted Automerge save as its snapshot, durably. Change records
     /// stay; see [`Store::compact`] to fold them in.
     pub fn put_snapshot(&self, document: &Document) -> Result<(), StoreError> {
-        self.put(&Key::Snapshot(document.id().clone()), &document.save(), "store a snapshot")
+        self.put(&Key::Snapshot(document.id().clone()), &pack::inline(&document.save()), "store a snapshot")
+    }
+
+    /// The save a snapshot record's payload holds or points at in the pack file, checked.
+    pub(super) fn snapshot_save(&self, payload: &[u8]) -> Result<Vec<u8>, String> {
+        pack::resolve(payload, self.pack.as_ref())
     }
 
     /// The stored snapshot of `doc` (checksum checked), and the report if it was damaged.
     fn snapshot(&self, doc: &DocId) -> Result<(Option<Vec<u8>>, Option<Damaged>), StoreError> {
-        match self.get(&Key::Snapshot(doc.clone()), |p| Ok(p.to_vec())) {
+        match self.get(&Key::Snapshot(doc.clone()), |p| self.snapshot_save(p)) {
             Ok(found) => Ok((found, None)),
             Err(StoreError::Damaged(d)) => Ok((None, Some(d))),
             Err(e) => Err(e),
@@ -134,7 +139,7 @@ impl Store {
         let save = document.save();
         let snapshot_key = Key::Snapshot(doc.clone()).encode();
         let mut batch = Batch::default();
-        batch.insert(snapshot_key.clone(), seal(&snapshot_key, &save));
+        batch.insert(snapshot_key.clone(), seal(&snapshot_key, &pack::inline(&save)));
         for (key, hash) in hashes {
             if document.has_change(&hash) && !keep(&hash) {
                 batch.remove(key);

@@ -39,6 +39,17 @@ pub enum StoreError {
         /// What sled said.
         source: sled::Error,
     },
+    /// The directory's pointer to its live database is damaged.
+    #[error(
+        "the store in {dir} cannot be opened: {why}; move the directory aside and start afresh: the node \
+         fetches its documents again from its peers"
+    )]
+    Layout {
+        /// The store's directory.
+        dir: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
     /// The store was written by a build that uses another format.
     #[error(
         "the store in {dir} is in format {found}, and this sampark-node reads format {expected}; use a matching build"

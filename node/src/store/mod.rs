@@ -18,9 +18,9 @@
 //! `sync_file_range`, which syncs neither the file's size nor the disk's write cache; the added
 //! `fdatasync` does both. A process crash (kill -9) loses nothing acknowledged:
 //! `tests/store_crash.rs` kills a writer 200 times and finds every acknowledged change (see the
-//! figures below). A power cut is covered as far as `fdatasync` reaches, with one gap that is
-//! sled's: a page over a quarter of a segment (128 KiB by default; here only a very large
-//! snapshot) goes to a separate blob file that sled never syncs.
+//! figures below), including kills in the middle of a rewrite. A power cut is covered as far
+//! as `fdatasync` reaches; sled puts a value over a quarter of a segment (16 KiB) in a separate
+//! blob file that it never syncs, so the store syncs those files too (there are few).
 //!
 //! # Integrity
 //!
@@ -70,31 +70,31 @@
 //! - One writer at a time (the node's actor). Concurrent writers lose nothing, but may miscount
 //!   what [`Store::insert_changes`] reports as new.
 //!
-//! # Space
+//! # Directory and space
+//!
+//! The directory holds a lock file, a `CURRENT` file naming the live generation, and the
+//! generation itself: a sled database (zstd compression on, 64 KiB segments) and, once the
+//! store has been rewritten, a pack file of snapshots ([`pack`]). See [`generation`].
 //!
 //! [`Store::compact`] folds a document's changes into its snapshot and deletes the change
-//! records the caller no longer needs. sled 0.34 gives little of that space back: it reuses
-//! freed space for later writes but rarely shrinks its file, and its background cleaner barely
-//! touches segments that are still partly live. Measured with
-//! `cargo test -p sampark-node --test store compaction_brings -- --nocapture` (200 documents:
-//! 100 growth registers of 30 entries, 50 attendance registers of 40, 50 tickets of 6 events;
-//! 5,300 signed changes, 2.06 MB; compacted saves 185 KB in all):
+//! records the caller no longer needs; [`Store::rewrite`] then copies what is live into a new
+//! generation and switches to it. Both are needed: sled 0.34 reuses the space of deleted records
+//! but rarely shrinks its file, so compaction alone leaves the files as large as before, and
+//! sled keeps a large value in about twice its size (its log holds several versions of a tree
+//! node until the segment is cleaned), which is why the rewrite moves snapshots into the pack.
+//! Measured with `cargo test -p sampark-node --test store compaction_brings -- --nocapture`
+//! (200 documents: 100 growth registers of 30 entries, 50 attendance registers of 40, 50
+//! tickets of 6 events; 5,300 signed changes, 2.06 MB; compacted saves 185 KB in all), with
+//! every change folded in (as on a phone once a relay's receipts cover them):
 //!
 //! | | disk use | ÷ compacted saves |
 //! |---|---|---|
-//! | before compaction | 6.4–7.0 MB | 34–38x |
-//! | after compaction, settled 3 s and reopened | 7.3–7.9 MB | 40–43x |
-//! | the same records copied into a fresh sled database | 0.63 MB | 3.4x |
+//! | every signed change stored | 2.6–2.9 MB | 14–16x |
+//! | after compaction (snapshots written, changes deleted) | 2.9–3.0 MB | 16x |
+//! | after the rewrite, and reopened (every file of the directory) | 0.25 MB | 1.36x |
 //!
-//! (The first two vary from run to run with sled's background work.)
-//! So sled 0.34 does not meet the goal of 2x. Automerge's saves are very small beside the
-//! signed changes they fold in (here 1/11), so any store holding signed changes is far above
-//! it until they are gone, and sled keeps the space they took. A side experiment with the same
-//! data found: sled with its `compression` feature (zstd) in a fresh copy, 1.9–2.1x; redb 2
-//! after `Database::compact`, 4–6x (4 KiB pages). What would reach 2x: rewriting the store into
-//! a fresh directory after compaction (export/import, switched in by renaming a pointer file)
-//! with sled's compression on, or keeping snapshots out of the key-value store in an
-//! append-only pack file that compaction rewrites.
+//! Before the generations, the pack and compression (one sled database with its defaults), the
+//! same data took 40–43x after compaction, and 3.4x copied into a fresh database.
 //!
 //! # Example
 //!
@@ -137,22 +137,24 @@ mod changes;
 mod check;
 mod documents;
 mod error;
+mod generation;
 mod keys;
 mod opaque;
+mod pack;
 mod record;
 mod report;
 mod trust;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use sled::{Batch, IVec};
 
 pub use error::StoreError;
 pub use opaque::{PeerState, Receipt};
-pub use report::{Checked, CompactReport, Damaged, IntegrityReport, RecordKind};
+pub use report::{Checked, CompactReport, Damaged, IntegrityReport, RecordKind, Rewritten};
 
+use generation::Layout;
 use keys::Key;
 use record::{seal, unseal};
 
@@ -160,19 +162,23 @@ use record::{seal, unseal};
 pub const FORMAT: u32 = 1;
 /// The name of the sled tree that holds every record.
 const TREE: &[u8] = b"sampark";
+/// Records per batch when rewriting.
+const REWRITE_BATCH: usize = 1000;
 
-/// The node's store: one sled database in one directory, every record in one tree.
+/// The node's store: one sled database (the live generation of its directory), every record in
+/// one tree.
 ///
-/// Cloning is cheap and shares the database. Every method that writes returns `Ok` only once
-/// the write is durable (see the module docs).
-#[derive(Clone)]
+/// Every method that writes returns `Ok` only once the write is durable (see the module docs).
 pub struct Store {
     db: sled::Db,
     tree: sled::Tree,
     /// sled's data file, opened again so that a flush can end with `fdatasync` (sled 0.34's own
     /// flush uses `sync_file_range` on Linux, which neither syncs metadata nor the disk's cache).
-    data_file: Arc<File>,
+    data_file: File,
     dir: PathBuf,
+    layout: Layout,
+    /// The live generation's pack file of snapshots, if a rewrite made one (see [`pack`]).
+    pack: Option<File>,
 }
 
 impl std::fmt::Debug for Store {
@@ -181,9 +187,18 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// sled's configuration for a generation: zstd compression on, and 64 KiB segments (sled's
+/// default is 512 KiB, and its data file grows a whole segment at a time, which for a phone's
+/// few hundred kilobytes would be most of the store). See "Space" in the module docs.
 fn sled_config(dir: &Path) -> sled::Config {
-    sled::Config::new().path(dir)
+    sled::Config::new().path(dir).use_compression(true).compression_factor(COMPRESSION).segment_size(SEGMENT)
 }
+
+/// sled's segment size. Values over about a quarter of it go to sled's separate blob files.
+const SEGMENT: usize = 64 * 1024;
+
+/// zstd's level: 3 is zstd's own default, a balance of speed and size.
+const COMPRESSION: i32 = 3;
 
 fn open_error(dir: &Path, source: sled::Error) -> StoreError {
     let dir = dir.to_path_buf();
@@ -196,33 +211,107 @@ fn open_error(dir: &Path, source: sled::Error) -> StoreError {
     }
 }
 
-/// How long [`Store::open`] waits for a lock that is being released, and how often it looks.
+/// How long [`Store::open`] waits for sled's own lock on a database just closed in this process,
+/// and how often it looks.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The pack file of the generation in `dir`, if it has one.
+fn open_pack(dir: &Path) -> Result<Option<File>, StoreError> {
+    match File::open(dir.join(pack::PACK)) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::Open { dir: dir.to_path_buf(), source: sled::Error::Io(e) }),
+    }
+}
+
+/// Opens the sled database in `dir` (a generation), its tree and its data file.
+fn open_sled(dir: &Path) -> Result<(sled::Db, sled::Tree, File), StoreError> {
+    let mut waited = std::time::Duration::ZERO;
+    let db = loop {
+        match sled_config(dir).open().map_err(|e| open_error(dir, e)) {
+            Err(StoreError::Locked { .. }) if waited < LOCK_WAIT => {
+                std::thread::sleep(LOCK_POLL);
+                waited += LOCK_POLL;
+            }
+            other => break other?,
+        }
+    };
+    let tree = db.open_tree(TREE).map_err(|e| open_error(dir, e))?;
+    let data_file = File::open(dir.join("db")).map_err(|e| open_error(dir, sled::Error::Io(e)))?;
+    Ok((db, tree, data_file))
+}
 
 impl Store {
     /// Opens (or creates) the store in `dir`. Fails with [`StoreError::Locked`] while another
     /// `Store` has the same directory open, in this process or another.
     ///
-    /// sled releases its file lock from a background thread a moment after the last handle is
-    /// dropped, so a store closed and reopened at once can find it still held: a held lock is
-    /// waited for, up to 2 s, before [`StoreError::Locked`] is reported.
+    /// The lock is released when the store is dropped, but a store closed and reopened at once
+    /// can find it (or sled's own, released from a background thread) still held for a moment:
+    /// a held lock is waited for, up to 2 s, before [`StoreError::Locked`] is reported.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let mut waited = std::time::Duration::ZERO;
-        let db = loop {
-            match sled_config(dir).open().map_err(|e| open_error(dir, e)) {
-                Err(StoreError::Locked { .. }) if waited < LOCK_WAIT => {
-                    std::thread::sleep(LOCK_POLL);
-                    waited += LOCK_POLL;
-                }
-                other => break other?,
-            }
-        };
-        let tree = db.open_tree(TREE).map_err(|e| open_error(dir, e))?;
-        let data_file = File::open(dir.join("db")).map_err(|e| open_error(dir, sled::Error::Io(e)))?;
-        let store = Store { db, tree, data_file: Arc::new(data_file), dir: dir.to_path_buf() };
+        let layout = Layout::open(dir)?;
+        let (db, tree, data_file) = open_sled(&layout.live_dir())?;
+        let pack = open_pack(&layout.live_dir())?;
+        let store = Store { db, tree, data_file, dir: dir.to_path_buf(), layout, pack };
         store.check_format()?;
         Ok(store)
+    }
+
+    /// Copies every record into a fresh sled database and switches to it (see
+    /// [`generation`](self) in the module docs), giving back the space sled kept after deletes.
+    /// Atomic and durable: whenever it stops, the store opens with every record, in the old
+    /// database or the new. Run it after [`Store::compact`]; it takes time linear in what is
+    /// stored, and holds the store for that time (it takes `&mut self`).
+    pub fn rewrite(&mut self) -> Result<Rewritten, StoreError> {
+        let before = self.disk_usage()?;
+        self.durable()?;
+        let next = self.layout.next_dir()?;
+        let (db, tree, data_file) = open_sled(&next)?;
+        let pack_path = next.join(pack::PACK);
+        let pack_file =
+            File::create_new(&pack_path).map_err(|e| self.fail("create a pack file")(sled::Error::Io(e)))?;
+        let mut pack_out = std::io::BufWriter::new(pack_file);
+        let (mut records, mut offset, mut damaged) = (0, 0u64, Vec::new());
+        let mut batch = Batch::default();
+        for item in self.tree.iter() {
+            let (key, value) = item.map_err(self.fail("read a record to rewrite"))?;
+            if key.starts_with(keys::prefix(RecordKind::Snapshot)) {
+                let save = unseal(&key, &value).and_then(|p| self.snapshot_save(p));
+                let reference = save.and_then(|save| Ok((pack::packed(offset, &save)?, save)));
+                match reference {
+                    Ok((reference, save)) => {
+                        std::io::Write::write_all(&mut pack_out, &save)
+                            .map_err(|e| self.fail("write the pack file")(sled::Error::Io(e)))?;
+                        offset += save.len() as u64;
+                        batch.insert(key.clone(), seal(&key, &reference));
+                    }
+                    Err(why) => {
+                        damaged.push(self::damaged(&key, why));
+                        continue;
+                    }
+                }
+            } else {
+                batch.insert(key, value);
+            }
+            records += 1;
+            if records % REWRITE_BATCH == 0 {
+                tree.apply_batch(std::mem::take(&mut batch)).map_err(self.fail("rewrite"))?;
+            }
+        }
+        tree.apply_batch(batch).map_err(self.fail("rewrite"))?;
+        let pack_file =
+            pack_out.into_inner().map_err(|e| self.fail("write the pack file")(sled::Error::Io(e.into_error())))?;
+        pack_file.sync_all().map_err(|e| self.fail("sync the pack file")(sled::Error::Io(e)))?;
+        db.flush().map_err(self.fail("flush the rewritten store"))?;
+        data_file.sync_data().map_err(|e| self.fail("sync the rewritten store")(sled::Error::Io(e)))?;
+        self.layout.switch()?;
+        self.db = db;
+        self.tree = tree;
+        self.data_file = data_file;
+        self.pack = Some(pack_file);
+        self.layout.remove_others()?;
+        Ok(Rewritten { records, before, after: self.disk_usage()?, damaged })
     }
 
     /// The store's directory.
@@ -230,10 +319,10 @@ impl Store {
         &self.dir
     }
 
-    /// Bytes the store's files take on disk, as sled counts them (`size_on_disk`: its data file
-    /// and blobs, not its small `conf` and `snap.*` files).
+    /// Bytes the store's files take on disk: every file of the live generation (sled's data
+    /// file, blobs, configuration and page-table snapshots).
     pub fn disk_usage(&self) -> Result<u64, StoreError> {
-        self.db.size_on_disk().map_err(self.fail("measure disk use"))
+        self.layout.live_bytes()
     }
 
     /// The sled tree that holds every record, for tests that damage records on purpose.
@@ -263,7 +352,31 @@ impl Store {
     /// Makes every write so far durable: sled's flush, then `fdatasync` of its data file.
     fn durable(&self) -> Result<(), StoreError> {
         self.db.flush().map_err(self.fail("flush"))?;
-        self.data_file.sync_data().map_err(|e| self.fail("sync")(sled::Error::Io(e)))
+        self.data_file.sync_data().map_err(|e| self.fail("sync")(sled::Error::Io(e)))?;
+        self.sync_blobs().map_err(|e| self.fail("sync")(sled::Error::Io(e)))
+    }
+
+    /// Syncs sled's separate files for large values (`<generation>/blobs/`), which sled writes
+    /// but never syncs. There are few: only values over a quarter of a segment go there.
+    fn sync_blobs(&self) -> std::io::Result<()> {
+        let blobs = self.layout.live_dir().join("blobs");
+        let entries = match std::fs::read_dir(&blobs) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut any = false;
+        for entry in entries {
+            let path = entry?.path();
+            match File::open(&path) {
+                Ok(file) => file.sync_data()?,
+                // sled removed it meanwhile (the value was rewritten or deleted).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+            any = true;
+        }
+        if any { File::open(&blobs)?.sync_all() } else { Ok(()) }
     }
 
     /// Applies `batch` atomically and makes it durable.

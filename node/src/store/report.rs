@@ -163,3 +163,16 @@ pub struct CompactReport {
     /// Damaged records found (and removed) while the document was rebuilt.
     pub damaged: Vec<Damaged>,
 }
+
+/// What [`Store::rewrite`](super::Store::rewrite) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rewritten {
+    /// Records copied into the new generation.
+    pub records: usize,
+    /// Bytes on disk before.
+    pub before: u64,
+    /// Bytes on disk after.
+    pub after: u64,
+    /// Snapshots found damaged on the way, left out (fetch their documents again).
+    pub damaged: Vec<Damaged>,
+}
