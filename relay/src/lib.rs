@@ -8,6 +8,7 @@
 //! Its helpdesk operators ([`operators`]) work the queue through the HTTP API and dashboard
 //! ([`http`]), signing with their own keys. Tier policies and SMS alerts come next.
 
+pub mod demo;
 pub mod duties;
 pub mod http;
 pub mod operators;

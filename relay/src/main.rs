@@ -155,6 +155,13 @@ enum Command {
         #[command(subcommand)]
         command: sampark_relay::operators::cli::Command,
     },
+    /// Show the whole system at work on this machine: provisions a state hub, a district, a block,
+    /// five sevikas' phones and a helpdesk operator at each relay in a temporary folder, starts
+    /// them all as real processes on 127.0.0.1, and tells how three tickets raised offline travel
+    /// phone to phone to the block, are escalated to the district and the state, resolved, and
+    /// come back to the phones. Then prints the dashboards' addresses and the operators' logins
+    /// and runs until Ctrl-C, when it stops everything and removes the folder.
+    Demo(sampark_relay::demo::Options),
     /// Run the phone's node command (`sampark-node`) with the rest of the arguments, e.g.
     /// `sampark-relay phone ticket show ID --home H`: one binary for the demo's phones too.
     #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
@@ -186,8 +193,12 @@ fn show(json: bool, value: &impl serde::Serialize, text: String) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Phone { args } = cli.command {
-        return sampark_node::cli::main_with(std::iter::once("sampark-relay phone".into()).chain(args));
+    match cli.command {
+        Command::Phone { args } => {
+            return sampark_node::cli::main_with(std::iter::once("sampark-relay phone".into()).chain(args));
+        }
+        Command::Demo(options) => return sampark_relay::demo::main(&options),
+        _ => {}
     }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -272,7 +283,7 @@ fn main() -> ExitCode {
             run(config, (!no_http).then_some(http))
         }
         Command::Operator { command } => sampark_relay::operators::cli::run(command, now()),
-        Command::Phone { .. } => Ok(()),
+        Command::Phone { .. } | Command::Demo(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
