@@ -133,6 +133,10 @@ enum Command {
     /// What the node holds, what waits to go to the relay, what it carries for other centres,
     /// and when it last met each peer.
     Status(Common),
+    /// Give disk space back: a phone folds the changes a relay's receipts show upstream into
+    /// snapshots (the relay keeps them signed), then the store is rewritten. A relay keeps
+    /// every signed change and is only rewritten. Safe to interrupt.
+    Compact(Common),
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +240,7 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
             (common, entry.map(|entry| Request::Record { entry, centre }))
         }
         Command::Status(common) => (common, Ok(Request::Status)),
+        Command::Compact(common) => (common, Ok(Request::Compact)),
         Command::Ticket(t) => match t {
             TicketCommand::Raise { common, category, text } => (common, Ok(Request::Raise { category, text })),
             TicketCommand::Comment { common, id, text } => (common, Ok(Request::Comment { ticket: id, text })),

@@ -12,7 +12,7 @@
 //!
 //! The daemon's own loop owns neither: it waits for shutdown (a future passed in; the binary
 //! passes Ctrl-C or SIGTERM, [`shutdown_signal`]), records each finished contact in the store's
-//! peer state, and keeps `HOME/daemon.json` ([`DaemonFile`]) up to date with the API address
+//! peer state, compacts the store once a day ([`COMPACT_EVERY`], [`ops::compact`]), and keeps `HOME/daemon.json` ([`DaemonFile`]) up to date with the API address
 //! and the addresses the transport listens on, so other commands find it. The file is removed on
 //! a clean exit; a stale one (after a kill) is recognised because its API does not answer.
 
@@ -37,6 +37,8 @@ use crate::proto::Config as SessionConfig;
 
 /// The API address used when `--api` is not given.
 pub const DEFAULT_API: &str = "127.0.0.1:7600";
+/// How often the daemon compacts its store (the first time one period after it starts).
+pub const COMPACT_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// How long `sync` waits for the peer to answer.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -269,11 +271,13 @@ async fn event_loop(
     tokio::pin!(shutdown);
     let every = duties.as_ref().map_or(Duration::from_secs(3600), |d| d.every);
     let mut timer = tokio::time::interval(every);
+    let mut compaction = tokio::time::interval_at(tokio::time::Instant::now() + COMPACT_EVERY, COMPACT_EVERY);
     loop {
         tokio::select! {
             biased;
             () = &mut shutdown => return Ok(()),
             _ = timer.tick(), if duties.is_some() => perform(node, duties.as_ref()).await,
+            _ = compaction.tick() => compact(node).await,
             event = events.recv() => match event {
                 Some(Event::Listening(addr)) => {
                     file.listen.push(format!("{addr}/p2p/{}", file.peer_id));
@@ -305,6 +309,27 @@ async fn perform(node: &Arc<Mutex<ops::Node>>, duties: Option<&Duties>) {
         }
     })
     .await;
+}
+
+/// Compacts the node's store (see [`ops::compact`]), off the async threads, and logs what it did.
+async fn compact(node: &Arc<Mutex<ops::Node>>) {
+    let node = Arc::clone(node);
+    let done = tokio::task::spawn_blocking(move || match node.lock() {
+        Ok(mut n) => n.compact(),
+        Err(_) => Err(OpError::Failed("the node's state is unavailable".into())),
+    })
+    .await;
+    match done {
+        Ok(Ok(c)) => tracing::info!(
+            folded = c.changes_folded,
+            kept = c.changes_kept,
+            bytes_before = c.bytes_before,
+            bytes_after = c.bytes_after,
+            "store compacted"
+        ),
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not compact the store"),
+        Err(e) => tracing::warn!(error = %e, "compaction stopped"),
+    }
 }
 
 /// Records a finished contact in the node's store, off the async threads.

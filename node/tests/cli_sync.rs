@@ -283,3 +283,47 @@ fn a_damaged_record_is_repaired_from_the_relay_at_the_next_contact() {
     let check = store.check().unwrap();
     assert!(check.damaged.is_empty());
 }
+
+/// A phone folds what the relay's receipts cover into snapshots and gives the disk space back;
+/// what is not yet receipted stays signed; a replaced phone still restores everything from the
+/// relay; and the compacted phone keeps working and syncing.
+#[test]
+fn a_phone_compacts_what_the_relay_has_receipted() {
+    let mut block = Block::new();
+    let (phone, _) = block.phone("phone", AWC_A);
+    for i in 0..20 {
+        let entry = json!({"register": "growth", "child": format!("0a0b0c0d-{i}-0"), "date": "2026-11-03",
+            "weight_kg": 8.0 + f64::from(i) / 10.0, "oedema": false});
+        on(&phone, &["record", "--entry", &entry.to_string(), "--json"]).ok();
+    }
+    let id = raise(&phone, "वजन मशीन खराब है");
+    let relay_home = block.home("relay");
+    let relay = daemon(&relay_home);
+    sync(&phone, &relay.addr("tcp"));
+    // The receipts come back in the contact after the one that delivered.
+    sync(&phone, &relay.addr("tcp"));
+
+    let before = on(&phone, &["status", "--json"]).ok().json();
+    let one_more = json!({"register": "growth", "child": "0a0b0c0d-99-0", "date": "2026-11-04",
+        "weight_kg": 7.5, "oedema": false});
+    on(&phone, &["record", "--entry", &one_more.to_string(), "--json"]).ok();
+    let compacted = on(&phone, &["compact", "--json"]).ok().json();
+    assert_eq!(compacted["changes_folded"], 21, "20 entries and the ticket were receipted: {compacted}");
+    assert_eq!(compacted["changes_kept"], 1, "the newest entry is not receipted yet: {compacted}");
+    assert!(compacted["bytes_after"].as_u64() < compacted["bytes_before"].as_u64(), "{compacted}");
+    let text = on(&phone, &["compact", "--lang", "en"]).ok().stdout;
+    assert!(text.contains("store compacted"), "{text}");
+
+    // Everything is still there, and the phone works and syncs on.
+    let after = on(&phone, &["status", "--json"]).ok().json();
+    assert_eq!(after["changes"], before["changes"].as_u64().unwrap() + 1, "{after}");
+    assert_eq!(on(&phone, &["ticket", "show", &id, "--json"]).ok().json()["text"], "वजन मशीन खराब है");
+    let report = sync(&phone, &relay.addr("tcp"));
+    assert_eq!((report["outcome"].as_str(), report["changes_sent"].as_u64()), (Some("complete"), Some(1)));
+
+    // A replaced phone of the same centre restores every change, signed, from the relay.
+    let (replacement, _) = block.phone("replacement", AWC_A);
+    let restored = sync(&replacement, &relay.addr("tcp"));
+    assert_eq!(restored["changes_received"], 22, "{restored}");
+    assert_eq!(on(&replacement, &["status", "--json"]).ok().json()["changes"], after["changes"]);
+}

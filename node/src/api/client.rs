@@ -111,6 +111,7 @@ fn route(request: &Request) -> Result<(String, Option<Value>), OpError> {
         Request::Tickets => ("/tickets".into(), None),
         Request::Ticket { ticket } => (ticket_path(ticket)?, None),
         Request::Sync { peer } => ("/sync".into(), Some(json!({ "peer": peer }))),
+        Request::Compact => ("/compact".into(), Some(json!({}))),
     })
 }
 

@@ -15,6 +15,7 @@
 //! | `POST /tickets/{id}/reopen` | `{"text": "..."}` (optional) | the ticket |
 //! | `POST /tickets/{id}/confirm` | — or `{}` | the ticket |
 //! | `POST /sync` | `{"peer": "<multiaddr>"}` | what the contact moved ([`ops::SyncReport`]) |
+//! | `POST /compact` | — or `{}` | what compaction did ([`ops::Compacted`]) |
 //!
 //! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
 //! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
@@ -82,6 +83,7 @@ pub fn router(state: State) -> Router {
         .route("/tickets/{id}", get(show))
         .route("/tickets/{id}/{action}", post(act))
         .route("/sync", post(sync))
+        .route("/compact", post(compact))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(state)
@@ -162,6 +164,10 @@ async fn run_with<T: DeserializeOwned>(state: State, body: Body, make: impl FnOn
 async fn healthz(Extract(state): Extract<State>) -> HttpResponse {
     let health = Health { ok: true, key: state.key.public().to_hex(), version: env!("CARGO_PKG_VERSION").to_string() };
     axum::Json(health).into_response()
+}
+
+async fn compact(Extract(state): Extract<State>) -> HttpResponse {
+    run(state, Request::Compact).await
 }
 
 async fn status(Extract(state): Extract<State>) -> HttpResponse {

@@ -28,6 +28,7 @@
 //! registers and tickets and a little carried data: hundreds of small documents); they are all
 //! loaded when the node opens.
 
+pub mod compact;
 pub mod enrol;
 pub mod record;
 pub mod request;
@@ -51,6 +52,7 @@ use thiserror::Error;
 use crate::home::{self, Enrolment, Home, HomeError};
 use crate::store::{Store, StoreError};
 
+pub use compact::Compacted;
 pub use enrol::{EnrolFile, Enrolled};
 pub use request::{Request, Response};
 pub use status::StatusView;

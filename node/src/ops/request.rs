@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::compact::Compacted;
 use super::enrol::{EnrolFile, Enrolled};
 use super::record::Recorded;
 use super::status::StatusView;
@@ -69,6 +70,8 @@ pub enum Request {
         /// The ticket.
         ticket: String,
     },
+    /// Fold what the node no longer needs signed into snapshots and give the disk space back.
+    Compact,
     /// One contact with a peer.
     Sync {
         /// The peer's multiaddress.
@@ -92,6 +95,8 @@ pub enum Response {
     Tickets(Vec<TicketRow>),
     /// For [`Request::Sync`].
     Synced(SyncReport),
+    /// For [`Request::Compact`].
+    Compacted(Compacted),
 }
 
 impl Request {
@@ -111,6 +116,7 @@ impl Request {
             | Request::Ticket { .. } => Response::Ticket(read(json)?),
             Request::Tickets => Response::Tickets(read(json)?),
             Request::Sync { .. } => Response::Synced(read(json)?),
+            Request::Compact => Response::Compacted(read(json)?),
         })
     }
 }
@@ -143,6 +149,7 @@ impl Node {
             Request::Confirm { ticket } => Response::Ticket(Box::new(self.confirm(&ticket)?)),
             Request::Tickets => Response::Tickets(self.tickets()),
             Request::Ticket { ticket } => Response::Ticket(Box::new(self.ticket(&ticket)?)),
+            Request::Compact => Response::Compacted(self.compact()?),
             Request::Sync { .. } => {
                 return Err(OpError::Failed("a contact needs the transport: use crate::daemon::sync".into()));
             }

@@ -344,7 +344,9 @@ impl Local for Node {
         for change in d.automerge().get_changes(&known) {
             match self.store.change(doc, &change.hash()) {
                 Ok(Some(signed)) => out.push(signed),
-                Ok(None) => tracing::warn!(%doc, hash = %change.hash(), "a change is not stored; not sent"),
+                // Folded into a snapshot by compaction after a relay's receipt: the peer finds it
+                // signed at the relay.
+                Ok(None) => tracing::debug!(%doc, hash = %change.hash(), "a change is kept unsigned here; not sent"),
                 Err(e) => tracing::warn!(%doc, error = %e, "a stored change could not be read; not sent"),
             }
         }

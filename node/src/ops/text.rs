@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
+use super::compact::Compacted;
 use super::enrol::Enrolled;
 use super::record::Recorded;
 use super::request::Response;
@@ -72,6 +73,10 @@ pub enum Msg {
     Bytes,
     Rounds,
     Reason,
+    Compacted,
+    Folded,
+    Kept,
+    Disk,
 }
 
 impl Msg {
@@ -116,6 +121,10 @@ impl Msg {
             Msg::Enrolled => ("नामांकन हो गया", "enrolled"),
             Msg::Role => ("भूमिका", "role"),
             Msg::Initialised => ("नया नोड बना", "new node created"),
+            Msg::Compacted => ("भंडार छोटा किया", "store compacted"),
+            Msg::Folded => ("हस्ताक्षरित बदलाव स्नैपशॉट में मिलाए", "signed changes folded into snapshots"),
+            Msg::Kept => ("रखे", "kept"),
+            Msg::Disk => ("डिस्क", "disk"),
             Msg::PublicKey => ("सार्वजनिक कुंजी", "public key"),
             Msg::Contact => ("संपर्क", "contact"),
             Msg::Bytes => ("बाइट", "bytes"),
@@ -238,7 +247,25 @@ pub fn render(response: &Response, lang: Lang) -> String {
         Response::Ticket(t) => ticket(t, lang),
         Response::Tickets(rows) => tickets(rows, lang),
         Response::Synced(r) => synced(r, lang),
+        Response::Compacted(c) => compacted(c, lang),
     }
+}
+
+fn compacted(c: &Compacted, lang: Lang) -> String {
+    let mb = |bytes: u64| format!("{:.2} MB", bytes as f64 / 1e6);
+    format!(
+        "{}: {} {}, {} {} ({} {})\n{}: {} → {}\n",
+        Msg::Compacted.t(lang),
+        c.documents,
+        Msg::Documents.t(lang),
+        c.changes_folded,
+        Msg::Folded.t(lang),
+        c.changes_kept,
+        Msg::Kept.t(lang),
+        Msg::Disk.t(lang),
+        mb(c.bytes_before),
+        mb(c.bytes_after)
+    )
 }
 
 /// What `init` prints.

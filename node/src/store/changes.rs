@@ -115,6 +115,16 @@ impl Store {
         self.get(&Key::Heads(doc.clone()), decode_heads)
     }
 
+    /// How many signed change records are stored (reads keys only).
+    pub fn change_count(&self) -> Result<usize, StoreError> {
+        let mut count = 0;
+        for key in self.tree.scan_prefix(super::keys::prefix(RecordKind::Change)).keys() {
+            key.map_err(self.fail("count the changes"))?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Every document with stored changes, heads or a snapshot, sorted by ID. Reads keys only
     /// (one seek per document for changes); keys that do not parse are removed and listed.
     pub fn doc_ids(&self) -> Result<Checked<Vec<DocId>>, StoreError> {
