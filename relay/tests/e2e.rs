@@ -1,0 +1,207 @@
+//! End to end, with real processes on 127.0.0.1: every relay and phone is the real
+//! `sampark-relay` binary (`run`, and `phone ...` for the phones), provisioned with the real
+//! commands; operators act through the relays' HTTP API.
+//!
+//! - a ticket raised offline is carried phone to phone to the block, escalated block → district
+//!   by operators, resolved by the state, and the resolution reaches the raising phone;
+//! - with deadlines of seconds, the relays escalate on their own, block → district → state;
+//! - once the block revokes a phone, the relay refuses the phone's new changes (and keeps what
+//!   it sent before).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sampark_relay::demo::chain::{self, Chain, Phone, RelayOptions};
+use sampark_relay::demo::helpdesk::Helpdesk;
+use sampark_relay::demo::phone;
+use sampark_relay::demo::procs::{Bin, Daemon, until};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sampark-relay");
+const AWC_A: &str = "BR/DBG/P07/S03/A0412";
+const AWC_B: &str = "BR/DBG/P07/S05/A0500";
+const WAIT: Duration = Duration::from_secs(45);
+
+fn bin() -> Bin {
+    Bin::new(BIN)
+}
+
+/// The chain and two phones (A raises, B carries) provisioned in `dir`, with an operator at
+/// each relay when `operators`.
+fn provision(dir: &Path, operators: bool) -> (Chain, Phone, Phone) {
+    let bin = bin();
+    let mut c = chain::provision(&bin, dir).unwrap();
+    if operators {
+        chain::operator(&bin, &mut c.block, "p07-desk").unwrap();
+        chain::operator(&bin, &mut c.district, "dbg-desk").unwrap();
+        chain::operator(&bin, &mut c.state, "br-desk").unwrap();
+    }
+    let a = chain::phone(&bin, dir, &c.block, "phone-a", "Sunita", AWC_A).unwrap();
+    let b = chain::phone(&bin, dir, &c.block, "phone-b", "Anita", AWC_B).unwrap();
+    (c, a, b)
+}
+
+/// State, district and block relays, each dialling the one above, with the helpdesk HTTP API
+/// when `http`.
+fn start_relays(c: &Chain, http: bool, options: &RelayOptions) -> (Daemon, Daemon, Daemon) {
+    let bin = bin();
+    let with = || if http { options.clone().with_http().unwrap() } else { options.clone() };
+    let state = chain::start_relay(&bin, &c.state, None, &with()).unwrap();
+    let district = chain::start_relay(&bin, &c.district, Some(&state), &with()).unwrap();
+    let block = chain::start_relay(&bin, &c.block, Some(&district), &with()).unwrap();
+    (state, district, block)
+}
+
+/// The ticket on the node at `home`, once `ready` holds for it.
+fn ticket_when(home: &Path, id: &str, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    until(what, WAIT, || Ok(phone::ticket(&bin(), home, id)?.filter(|t| ready(t)))).unwrap()
+}
+
+fn login(relay: &Daemon, c: &chain::Relay) -> Helpdesk {
+    let op = c.operator.as_ref().unwrap();
+    Helpdesk::login(relay.http.unwrap(), &op.user, &op.password).unwrap()
+}
+
+fn queued_at(desk: &Helpdesk, id: &str, tier: &str) -> Value {
+    until(format!("{id} in the {tier} queue"), WAIT, || Ok(desk.queued(id)?.filter(|t| t["tier"] == tier))).unwrap()
+}
+
+fn actions(t: &Value) -> Vec<(String, String)> {
+    t["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_string(), e["capacity"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn a_ticket_raised_offline_climbs_to_the_state_and_its_resolution_comes_back() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin();
+    let (c, a, b) = provision(dir.path(), true);
+    let (state, district, block) = start_relays(&c, true, &RelayOptions::default());
+    let _a_run = chain::start_phone(&bin, &a).unwrap();
+    let b_run = chain::start_phone(&bin, &b).unwrap();
+
+    // A raises offline; B carries it to the block relay.
+    let id = phone::raise(&bin, &a, "sync", "डेटा सिंक नहीं हो रहा").unwrap();
+    phone::sync(&bin, &a, &b_run.tcp().unwrap()).unwrap();
+    assert!(phone::ticket(&bin, &b.home, &id).unwrap().unwrap()["carried"] == true);
+    phone::sync(&bin, &b, &block.tcp().unwrap()).unwrap();
+    let at_block = ticket_when(&c.block.home, &id, "the block's receipt", |t| t["received"].get("block").is_some());
+    assert_eq!(at_block["raised_by"], a.key, "raised by A, only carried by B");
+
+    // Operators: the block escalates, the district escalates, the state resolves.
+    let block_desk = login(&block, &c.block);
+    queued_at(&block_desk, &id, "block");
+    block_desk.act(&id, "escalate", "needs the district").unwrap();
+    let district_desk = login(&district, &c.district);
+    queued_at(&district_desk, &id, "district");
+    district_desk.act(&id, "escalate", "needs the state").unwrap();
+    let state_desk = login(&state, &c.state);
+    queued_at(&state_desk, &id, "state");
+    state_desk.act(&id, "resolve", "नया संस्करण डालें").unwrap();
+    let detail = state_desk.ticket(&id).unwrap();
+    assert_eq!(detail["status"], "resolved", "{detail}");
+
+    // Down to the block, then A meets the block relay: A's phone shows it resolved, with the tiers.
+    ticket_when(&c.block.home, &id, "the resolution at the block", |t| t["status"] == "resolved");
+    phone::sync(&bin, &a, &block.tcp().unwrap()).unwrap();
+    let t = phone::ticket(&bin, &a.home, &id).unwrap().unwrap();
+    assert_eq!((t["status"].as_str(), t["tier"].as_str()), (Some("resolved"), Some("state")), "{t}");
+    assert_eq!(t["resolution"], "नया संस्करण डालें");
+    for tier in ["block", "district", "state"] {
+        assert!(t["received"].get(tier).is_some(), "no {tier} receipt on the phone: {t}");
+    }
+    let steps: Vec<String> = actions(&t).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(steps, ["raised", "received", "escalated", "received", "escalated", "received", "resolved"], "{t}");
+    assert!(t["timeline"].as_array().unwrap().iter().all(|e| e["refused"].is_null()), "{t}");
+    let text = phone::ticket_text(&bin, &a.home, &id, "en").unwrap();
+    assert!(text.contains("[resolved]") && text.contains("tier: state"), "{text}");
+    println!("offline → block → district → state → phone in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn relays_escalate_on_their_own_when_a_tiers_deadline_passes() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin();
+    let (c, a, _) = provision(dir.path(), false);
+    let quick = RelayOptions { deadlines: Some(("2s".into(), "2s".into())), ..RelayOptions::default() };
+    let (_state, _district, block) = start_relays(&c, false, &quick);
+
+    let id = phone::raise(&bin, &a, "app-error", "ऐप बंद हो जाता है").unwrap();
+    phone::sync(&bin, &a, &block.tcp().unwrap()).unwrap();
+    let at_block = ticket_when(&c.block.home, &id, "the block's receipt", |t| t["received"].get("block").is_some());
+    let deadline = at_block["deadline"].as_i64().expect("the block's deadline runs");
+    assert_eq!(deadline - at_block["received"]["block"].as_i64().unwrap(), 2000);
+
+    // Nobody acts: the block relay escalates after 2 s, the district relay 2 s after its receipt.
+    let at_state = ticket_when(&c.state.home, &id, "the ticket to reach the state on deadlines", |t| {
+        t["tier"] == "state" && t["received"].get("state").is_some()
+    });
+    assert_eq!(at_state["status"], "open");
+    assert!(at_state["deadline"].is_null(), "the state has no deadline: {at_state}");
+    let relays: Vec<(String, String)> =
+        actions(&at_state).into_iter().filter(|(a, _)| a == "escalated" || a == "received").collect();
+    assert_eq!(relays.len(), 5, "{at_state}");
+    let escalations: Vec<&Value> =
+        at_state["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == "escalated").collect();
+    assert_eq!(escalations.len(), 2);
+    assert_eq!(escalations[0]["by"], c.block.key);
+    assert_eq!(escalations[1]["by"], c.district.key);
+    assert!(escalations[0]["text"].as_str().unwrap().contains("deadline passed"), "{at_state}");
+
+    // The escalations come down to the block, and to the phone at its next contact.
+    ticket_when(&c.block.home, &id, "the state's receipt at the block", |t| t["received"].get("state").is_some());
+    phone::sync(&bin, &a, &block.tcp().unwrap()).unwrap();
+    let t = phone::ticket(&bin, &a.home, &id).unwrap().unwrap();
+    assert_eq!(t["tier"], "state", "{t}");
+    println!("escalated block → district → state on deadlines in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin();
+    let (c, a, b) = provision(dir.path(), false);
+    let options = RelayOptions::default();
+    let block_home = c.block.home.to_str().unwrap().to_string();
+    let held = || bin.json(&["phone", "ticket", "list", "--home", &block_home, "--json"]).unwrap();
+
+    // Before: A's ticket reaches the block relay.
+    let before = phone::raise(&bin, &a, "sync", "पहला टिकट").unwrap();
+    let mut block = chain::start_relay(&bin, &c.block, None, &options).unwrap();
+    phone::sync(&bin, &a, &block.tcp().unwrap()).unwrap();
+    assert!(phone::ticket(&bin, &c.block.home, &before).unwrap().is_some());
+
+    // The phone is lost: the block revokes it (with the relay stopped: the store is its).
+    assert_eq!(block.stop(), Some(0));
+    bin.run(&["revoke", "--home", &block_home, "--subject", &a.key, "--reason", "फ़ोन खो गया"]).unwrap();
+    let block = chain::start_relay(&bin, &c.block, None, &options).unwrap();
+
+    // Whoever has the phone raises a ticket; B, who has not heard of the revocation, carries it
+    // to the relay, which verifies it and does not keep it.
+    let after = phone::raise(&bin, &a, "other", "revoked phone's ticket").unwrap();
+    let b_run = chain::start_phone(&bin, &b).unwrap();
+    phone::sync(&bin, &a, &b_run.tcp().unwrap()).unwrap();
+    assert!(phone::ticket(&bin, &b.home, &after).unwrap().is_some(), "B carries it");
+    let carried = phone::sync(&bin, &b, &block.tcp().unwrap()).unwrap();
+    assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none(), "B's contact: {carried}");
+
+    // The phone itself meets the relay: the contact is refused.
+    let out = bin
+        .output(&["phone", "sync", "--home", a.home.to_str().unwrap(), "--peer", &block.tcp().unwrap(), "--json"], None)
+        .unwrap();
+    let report = out.json().unwrap();
+    assert!(report["outcome"].as_str().unwrap().starts_with("refused"), "{report}");
+    assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none());
+
+    // Work done before the revocation stays.
+    assert!(phone::ticket(&bin, &c.block.home, &before).unwrap().is_some());
+    assert_eq!(held().as_array().unwrap().len(), 1, "{}", held());
+    println!("B carried the revoked phone's ticket: {carried}\nthe revoked phone's own contact: {report}");
+}
