@@ -287,3 +287,47 @@ fn a_full_carrier_drops_the_least_urgent_oldest_first() {
     assert_eq!(held.len(), 1);
     assert!(held[0].kind.is_ticket(), "the ticket is kept, the daily register dropped");
 }
+
+#[test]
+fn an_operator_acts_through_the_node_with_their_own_key() {
+    use sampark_crdt::Author;
+    use sampark_crdt::ticket::Action;
+
+    let mut block = Block::new();
+    let mut node = block.phone("phone", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let operator = Author::new(Keypair::from_secret([41; 32]), [41; 8]);
+    let stranger = Author::new(Keypair::from_secret([42; 32]), [42; 8]);
+    block.trust.add_certificate(cert(&block.relay, operator.public(), Role::Operator, "BR/DBG/P07")).unwrap();
+    node.learn(block.trust.chain_of(&operator.public()), vec![]).unwrap();
+    let id = raise(&mut node, "सिंक नहीं");
+    let doc = node.find_ticket(&id).unwrap();
+
+    let refused = node.act_as(&stranger, &doc, Action::Commented { text: "?".into() }).unwrap_err();
+    assert_eq!(refused.kind(), super::ErrorKind::Refused, "{refused}");
+    let t = node.act_as(&operator, &doc, Action::Commented { text: "देख रहे हैं".into() }).unwrap();
+    let event = t.timeline.last().unwrap();
+    assert_eq!(
+        (event.by.as_str(), event.capacity.as_str()),
+        (operator.public().to_hex().as_str(), "operator at block")
+    );
+    let authors: Vec<PublicKey> = node
+        .store()
+        .changes(&doc)
+        .unwrap()
+        .value
+        .iter()
+        .map(|c| sampark_crdt::verify(c, node.trust_store()).unwrap().author)
+        .collect();
+    assert_eq!(
+        authors.iter().filter(|a| **a == operator.public()).count(),
+        1,
+        "the comment's change is the operator's"
+    );
+    assert_eq!(authors.len(), 2, "the raise and the comment");
+
+    // Escalated by the block's operator, the ticket is no longer the block's to resolve.
+    node.act_as(&operator, &doc, Action::Escalated { text: String::new() }).unwrap();
+    let refused = node.act_as(&operator, &doc, Action::Resolved { text: "हो गया".into() }).unwrap_err();
+    assert!(refused.to_string().contains("only the holding tier's operators resolve"), "{refused}");
+    assert_eq!(node.store().changes(&doc).unwrap().value.len(), 3, "the refused resolution was not stored");
+}
