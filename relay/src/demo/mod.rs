@@ -118,7 +118,8 @@ pub fn main(options: &Options) -> ExitCode {
     };
     let (code, failed) = match story::tell(&dir, options) {
         Ok(()) => (ExitCode::SUCCESS, false),
-        Err(DemoError::Interrupted) => {
+        // Ctrl-C reaches the children too, so a command under way may fail with it.
+        Err(_) if procs::interrupted() => {
             println!("\nstopped (Ctrl-C)");
             (ExitCode::SUCCESS, false)
         }
