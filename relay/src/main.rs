@@ -155,12 +155,15 @@ enum Command {
         #[command(subcommand)]
         command: sampark_relay::operators::cli::Command,
     },
-    /// Show the whole system at work on this machine: provisions a state hub, a district, a block,
-    /// five sevikas' phones and a helpdesk operator at each relay in a temporary folder, starts
-    /// them all as real processes on 127.0.0.1, and tells how three tickets raised offline travel
-    /// phone to phone to the block, are escalated to the district and the state, resolved, and
-    /// come back to the phones. Then prints the dashboards' addresses and the operators' logins
-    /// and runs until Ctrl-C, when it stops everything and removes the folder.
+    /// Show the whole system at work on this machine, as real processes.
+    ///
+    /// Provisions a state hub, a district, a block, five sevikas' phones and a helpdesk operator
+    /// at each relay in a temporary folder (printed), starts them all as real processes on
+    /// 127.0.0.1, and tells how three tickets raised offline travel phone to phone to the block,
+    /// are escalated to the district and the state, resolved, and come back to the phones. Then
+    /// prints the dashboards' addresses and the operators' logins and runs until Ctrl-C or
+    /// SIGTERM, when it stops everything and removes the folder. The relays and phones are in the
+    /// demo's process group: `kill -- -PGID` stops them all.
     Demo(sampark_relay::demo::Options),
     /// Run the phone's node command (`sampark-node`) with the rest of the arguments, e.g.
     /// `sampark-relay phone ticket show ID --home H`: one binary for the demo's phones too.
