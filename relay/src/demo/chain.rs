@@ -161,7 +161,8 @@ pub fn operator(bin: &Bin, relay: &mut Relay, user: &str) -> Result<Operator, De
 /// How to run a relay.
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
-    /// The helpdesk HTTP address (`--http`), if any.
+    /// The helpdesk HTTP address (`--http`), if any (none: `--no-http`). Should it be taken by
+    /// the time the relay starts, [`start_relay`] picks another.
     pub http: Option<SocketAddr>,
     /// `--resync` seconds.
     pub resync: u64,
@@ -201,16 +202,31 @@ pub fn start_relay(
     if let Some(up) = upstream {
         args.extend(["--upstream".into(), up.tcp()?]);
     }
-    match options.http {
-        Some(http) => args.extend(["--http".into(), http.to_string()]),
-        None => args.push("--no-http".into()),
-    }
     if let Some((block, district)) = &options.deadlines {
         args.extend(["--block-deadline".into(), block.clone(), "--district-deadline".into(), district.clone()]);
     }
-    let mut daemon = Daemon::start(bin, &format!("the {} relay", relay.tier), &relay.home, &args)?;
-    daemon.http = options.http;
-    Ok(daemon)
+    let name = format!("the {} relay", relay.tier);
+    let Some(mut http) = options.http else {
+        args.push("--no-http".into());
+        return Daemon::start(bin, &name, &relay.home, &args);
+    };
+    // The free port was released for the relay to take; should another process take it first,
+    // try another.
+    let mut tries = 0;
+    loop {
+        let with_http: Vec<String> = args.iter().cloned().chain(["--http".into(), http.to_string()]).collect();
+        match Daemon::start(bin, &name, &relay.home, &with_http) {
+            Ok(mut daemon) => {
+                daemon.http = Some(http);
+                return Ok(daemon);
+            }
+            Err(DemoError::Failed(why)) if why.contains("Address already in use") && tries < 3 => {
+                tries += 1;
+                http = free_port()?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Starts `sampark-relay phone run` for `phone`: listening on loopback, dialling no one.
