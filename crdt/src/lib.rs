@@ -14,6 +14,7 @@
 //! - [`receipt`]: a relay's signed word that it holds a document, so carriers can drop it.
 //! - [`document`]: a replica that only takes verified changes.
 //! - [`register`]: the registers as typed entries.
+//! - [`due`]: due lists: the service schedule as data, and who needs what on a given day.
 //! - [`ticket`]: helpdesk tickets as signed events and the state derived from them.
 //! - [`codec`], [`time`]: canonical encoding; timestamps and hybrid logical clocks.
 //!
@@ -23,6 +24,7 @@
 pub mod cert;
 pub mod codec;
 pub mod docid;
+pub mod due;
 pub mod document;
 pub mod identity;
 pub mod receipt;

@@ -1,0 +1,229 @@
+//! What the registers say, gathered for the due list: people, pregnancies, deliveries, and the
+//! services already given.
+//!
+//! Built from the non-voided entries of a centre's register documents, in any order and from
+//! any mix of documents (an entry that refers to one not yet arrived is simply not matched yet).
+//! Entries with dates that do not read are skipped: they cannot have been written through
+//! [`crate::register::record`], which validates.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::register::{BirthOutcome, DeliveryPlace, Entry, MigrationStatus};
+
+use super::day::{Day, Span};
+
+/// A person of the family survey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Name.
+    pub name: String,
+    /// Date of birth.
+    pub dob: Option<Day>,
+    /// Entry ID of the household.
+    pub household: String,
+    /// Date of death.
+    pub died: Option<Day>,
+    /// Moved away for good.
+    pub moved_away: bool,
+}
+
+/// A household of the family survey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Household {
+    /// Its number on the survey.
+    pub number: String,
+    /// The head's name.
+    pub head_name: String,
+}
+
+/// A registered pregnancy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pregnancy {
+    /// Entry ID of the pregnancy.
+    pub id: String,
+    /// Entry ID of the woman.
+    pub member: String,
+    /// Last menstrual period.
+    pub lmp: Day,
+    /// Expected delivery: as written, or LMP + 9 months + 7 days.
+    pub edd: Day,
+}
+
+/// A recorded delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Entry ID of the mother.
+    pub mother: String,
+    /// Entry ID of the pregnancy, if registered.
+    pub pregnancy: Option<String>,
+    /// Entry ID of the child, once registered.
+    pub child: Option<String>,
+    /// When.
+    pub day: Day,
+    /// At home.
+    pub at_home: bool,
+    /// A live birth.
+    pub live: bool,
+}
+
+/// An antenatal check-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AncVisit {
+    /// When.
+    pub day: Day,
+    /// Which check-up, if written.
+    pub number: Option<u8>,
+    /// IFA tablets were given.
+    pub ifa: bool,
+}
+
+/// Everything the due list needs from the registers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// People by entry ID.
+    pub people: BTreeMap<String, Person>,
+    /// Households by entry ID.
+    pub households: BTreeMap<String, Household>,
+    /// Pregnancies.
+    pub pregnancies: Vec<Pregnancy>,
+    /// Deliveries.
+    pub deliveries: Vec<Delivery>,
+    /// Vaccine doses: (person, normalised vaccine) → every day given.
+    pub vaccines: BTreeMap<(String, String), Vec<Day>>,
+    /// Vitamin A doses: (child, dose) → every day given.
+    pub vitamin_a: BTreeMap<(String, u8), Vec<Day>>,
+    /// Growth measurements: (child, day).
+    pub weighed: BTreeSet<(String, Day)>,
+    /// Take-home ration with at least one day given: (beneficiary, `YYYY-MM`).
+    pub rations: BTreeSet<(String, String)>,
+    /// Attendance marked: (child, day).
+    pub attendance: BTreeSet<(String, Day)>,
+    /// Home visits: (member, kebab-case type) → every day.
+    pub visits: BTreeMap<(String, String), Vec<Day>>,
+    /// Antenatal check-ups by pregnancy.
+    pub anc: BTreeMap<String, Vec<AncVisit>>,
+    /// The latest date written in any entry: a clock earlier than this is wrong.
+    pub newest: Option<Day>,
+}
+
+/// A vaccine name as compared: upper case, spaces and underscores as hyphens.
+pub fn normalise_vaccine(name: &str) -> String {
+    name.trim().to_uppercase().chars().map(|c| if c == ' ' || c == '_' { '-' } else { c }).collect()
+}
+
+/// The kebab-case name of an enum value, as stored.
+fn kebab<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+impl Facts {
+    /// Gathers the facts from non-voided entries `(entry ID, entry)`.
+    pub fn gather<'a>(entries: impl IntoIterator<Item = (&'a str, &'a Entry)>) -> Facts {
+        let mut f = Facts::default();
+        for (id, entry) in entries {
+            f.add(id, entry);
+        }
+        for days in f.vaccines.values_mut().chain(f.vitamin_a.values_mut()).chain(f.visits.values_mut()) {
+            days.sort();
+        }
+        f
+    }
+
+    fn seen(&mut self, day: Option<Day>) -> Option<Day> {
+        if let Some(d) = day {
+            self.newest = Some(self.newest.map_or(d, |n| n.max(d)));
+        }
+        day
+    }
+
+    fn add(&mut self, id: &str, entry: &Entry) {
+        let day = |text: &str| Day::parse(text).ok();
+        match entry {
+            Entry::Household(h) => {
+                let household = Household { number: h.number.clone(), head_name: h.head_name.clone() };
+                self.households.insert(id.to_owned(), household);
+            }
+            Entry::Member(m) => {
+                let person = Person {
+                    name: m.name.clone(),
+                    dob: day(&m.dob),
+                    household: m.household.clone(),
+                    died: m.death_date.as_deref().and_then(day),
+                    moved_away: m.migration == MigrationStatus::PermanentlyMigrated,
+                };
+                self.people.insert(id.to_owned(), person);
+            }
+            Entry::Pregnancy(p) => {
+                if let Some(lmp) = day(&p.lmp) {
+                    let edd = p.edd.as_deref().and_then(day).unwrap_or_else(|| Span::Days(7).after(lmp.plus_months(9)));
+                    self.pregnancies.push(Pregnancy { id: id.to_owned(), member: p.member.clone(), lmp, edd });
+                }
+            }
+            Entry::Birth(b) => {
+                if let Some(d) = self.seen(day(&b.delivery_date)) {
+                    self.deliveries.push(Delivery {
+                        mother: b.mother.clone(),
+                        pregnancy: b.pregnancy.clone(),
+                        child: b.child.clone(),
+                        day: d,
+                        at_home: b.place == DeliveryPlace::Home,
+                        live: b.outcome == BirthOutcome::LiveBirth,
+                    });
+                }
+            }
+            Entry::AncVisit(a) => {
+                if let Some(d) = self.seen(day(&a.date)) {
+                    let visit = AncVisit { day: d, number: a.visit_number, ifa: a.ifa_tablets.unwrap_or(0) > 0 };
+                    self.anc.entry(a.pregnancy.clone()).or_default().push(visit);
+                }
+            }
+            Entry::Immunisation(d) => {
+                if let Some(given) = self.seen(day(&d.date)) {
+                    let key = (d.beneficiary.clone(), normalise_vaccine(&d.vaccine));
+                    self.vaccines.entry(key).or_default().push(given);
+                }
+            }
+            Entry::VitaminA(d) => {
+                if let Some(given) = self.seen(day(&d.date)) {
+                    self.vitamin_a.entry((d.child.clone(), d.dose)).or_default().push(given);
+                }
+            }
+            Entry::Growth(g) => {
+                if let Some(d) = self.seen(day(&g.date)) {
+                    self.weighed.insert((g.child.clone(), d));
+                }
+            }
+            Entry::Thr(t) if t.days_given > 0 => {
+                self.seen(day(&format!("{}-01", t.month)));
+                self.rations.insert((t.beneficiary.clone(), t.month.clone()));
+            }
+            Entry::Attendance(a) => {
+                if let Some(d) = self.seen(day(&a.date)) {
+                    self.attendance.insert((a.child.clone(), d));
+                }
+            }
+            Entry::HomeVisit(v) => {
+                if let Some(d) = self.seen(day(&v.date)) {
+                    self.visits.entry((v.member.clone(), kebab(&v.visit_type))).or_default().push(d);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The delivery that ended `pregnancy`: one that names it, or the mother's first delivery
+    /// on or after its LMP.
+    pub fn delivery_of(&self, pregnancy: &Pregnancy) -> Option<&Delivery> {
+        self.deliveries.iter().find(|d| d.pregnancy.as_deref() == Some(&pregnancy.id)).or_else(|| {
+            self.deliveries
+                .iter()
+                .filter(|d| d.pregnancy.is_none() && d.mother == pregnancy.member && d.day >= pregnancy.lmp)
+                .min_by_key(|d| d.day)
+        })
+    }
+
+    /// Whether `person` is alive and living here on `day`.
+    pub fn present(&self, person: &str, day: Day) -> bool {
+        self.people.get(person).is_some_and(|p| !p.moved_away && p.died.is_none_or(|d| d > day))
+    }
+}

@@ -1,0 +1,272 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+//! The due list on hand-worked cases: a child's doses day by day (start, minimum gap, missing
+//! predecessor, expiry, overdue), a pregnancy's check-up windows from its LMP, the Td booster
+//! rule, the newborn's visits after a delivery, and a service given leaving the list at once.
+
+use std::collections::BTreeSet;
+
+use sampark_crdt::due::{Day, DueItem, Facts, Schedule, Settings, due_on};
+use sampark_crdt::register::{
+    AncVisit, Birth, BirthOutcome, DeliveryPlace, DeliveryType, Entry, HomeVisit, ImmunisationDose, Member,
+    MigrationStatus, Pregnancy, Relation, Sex, VisitType, VitaminADose,
+};
+
+fn day(s: &str) -> Day {
+    Day::parse(s).unwrap()
+}
+
+fn member(name: &str, dob: &str) -> Entry {
+    Entry::Member(Member {
+        household: "hh-1".into(),
+        name: name.into(),
+        dob: dob.into(),
+        sex: Sex::Female,
+        relation: Relation::Daughter,
+        phone: None,
+        aadhaar_last4: None,
+        migration: MigrationStatus::Resident,
+        death_date: None,
+        sms_opt_out: false,
+    })
+}
+
+fn dose(who: &str, vaccine: &str, date: &str) -> Entry {
+    Entry::Immunisation(ImmunisationDose { beneficiary: who.into(), vaccine: vaccine.into(), date: date.into() })
+}
+
+/// A register: entry IDs and entries.
+#[derive(Default)]
+struct Registers(Vec<(String, Entry)>);
+
+impl Registers {
+    fn add(mut self, id: &str, entry: Entry) -> Registers {
+        self.0.push((id.into(), entry));
+        self
+    }
+
+    fn due(&self, on: &str, settings: Settings) -> Vec<DueItem> {
+        let facts = Facts::gather(self.0.iter().map(|(id, e)| (id.as_str(), e)));
+        due_on(&facts, &Schedule::bihar().unwrap(), settings, day(on))
+    }
+
+    /// The services due on `on`, as "ID" or "ID!" when overdue.
+    fn services(&self, on: &str) -> BTreeSet<String> {
+        self.due(on, Settings::default())
+            .into_iter()
+            .map(|i| if i.overdue { format!("{}!", i.service) } else { i.service })
+            .collect()
+    }
+
+    fn item(&self, on: &str, service: &str) -> Option<DueItem> {
+        self.due(on, Settings::default()).into_iter().find(|i| i.service == service)
+    }
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Anjali, born 1 January 2026.
+fn anjali() -> Registers {
+    Registers::default().add("c1", member("Anjali", "2026-01-01"))
+}
+
+#[test]
+fn a_newborn_has_the_birth_doses_and_the_month_s_weighing() {
+    let r = anjali();
+    assert_eq!(r.services("2026-01-01"), set(&["BCG", "HEPB-0", "OPV-0", "WEIGHING"]));
+    // Hepatitis B only within 24 hours: gone on the third day.
+    assert_eq!(r.services("2026-01-03"), set(&["BCG", "OPV-0", "WEIGHING"]));
+    let bcg = r.item("2026-01-03", "BCG").unwrap();
+    assert_eq!(
+        (bcg.due_from, bcg.due_by, bcg.expires),
+        (day("2026-01-01"), day("2026-01-29"), Some(day("2027-01-01")))
+    );
+    assert_eq!(bcg.closes["vaccine"], "BCG");
+    assert_eq!(bcg.closes["beneficiary"], "c1");
+    // OPV-0 only up to 15 days; BCG overdue after 4 weeks.
+    assert_eq!(r.services("2026-01-16"), set(&["BCG", "OPV-0", "WEIGHING"]));
+    assert_eq!(r.services("2026-01-17"), set(&["BCG", "WEIGHING"]));
+    assert_eq!(r.services("2026-01-30"), set(&["BCG!", "WEIGHING"]));
+}
+
+#[test]
+fn the_six_week_doses_start_on_day_42() {
+    let r = anjali().add("d1", dose("c1", "BCG", "2026-01-01"));
+    assert_eq!(r.services("2026-02-11"), set(&["WEIGHING"]));
+    assert_eq!(r.services("2026-02-12"), set(&["OPV-1", "PENTA-1", "RVV-1", "FIPV-1", "PCV-1", "WEIGHING"]));
+    // Weighing is monthly: once weighed this month it leaves the list until next month.
+    let r2 = Registers(r.0.to_vec()).add(
+        "g1",
+        Entry::Growth(sampark_crdt::register::GrowthMeasurement {
+            child: "c1".into(),
+            date: "2026-02-05".into(),
+            weight_kg: 4.1,
+            height_cm: None,
+            position: None,
+            muac_mm: None,
+            oedema: false,
+        }),
+    );
+    assert!(!r2.services("2026-02-12").contains("WEIGHING"));
+    assert!(r2.services("2026-03-01").contains("WEIGHING"));
+}
+
+#[test]
+fn a_later_dose_waits_for_its_predecessor_and_the_minimum_gap() {
+    // OPV-1 given late, on 1 March: OPV-2 (from 10 weeks, 12 March) waits 4 weeks, to 29 March.
+    let r = anjali().add("d1", dose("c1", "OPV-1", "2026-03-01"));
+    assert!(!r.services("2026-03-20").contains("OPV-2"));
+    let opv2 = r.item("2026-03-29", "OPV-2").unwrap();
+    assert_eq!((opv2.due_from, opv2.due_by), (day("2026-03-29"), day("2026-04-26")));
+    // Pentavalent-1 never given: Pentavalent-2 is not listed, however old the child.
+    assert!(r.item("2026-06-01", "PENTA-2").is_none());
+    assert!(r.item("2026-06-01", "PENTA-1").unwrap().overdue);
+    // Past its expiry (1 year) Pentavalent-1 leaves the list.
+    assert!(r.item("2027-01-01", "PENTA-1").is_some());
+    assert!(r.item("2027-01-02", "PENTA-1").is_none());
+}
+
+#[test]
+fn a_dose_given_leaves_the_list_at_once_even_given_early() {
+    let r = anjali().add("d1", dose("c1", "penta 1", "2026-02-12"));
+    assert!(r.item("2026-02-12", "PENTA-1").is_none(), "vaccine names compare loosely: 'penta 1' is PENTA-1");
+    let penta2 = r.item("2026-03-12", "PENTA-2").unwrap();
+    assert_eq!(penta2.due_from, day("2026-03-12"));
+}
+
+#[test]
+fn nine_months_brings_measles_rubella_and_vitamin_a_and_je_only_where_endemic() {
+    let r = anjali();
+    let services = r.services("2026-10-01");
+    for s in ["MR-1", "VITA-1", "PCV-B"] {
+        assert!(!services.contains(&format!("{s}!")), "{s}");
+    }
+    assert!(services.contains("MR-1") && services.contains("VITA-1"));
+    assert!(!services.contains("JE-1"));
+    assert!(r.due("2026-10-01", Settings { je_endemic: true }).iter().any(|i| i.service == "JE-1"));
+    // PCV booster needs PCV-2 first.
+    assert!(!services.contains("PCV-B"));
+    let mr1 = r.item("2027-01-01", "MR-1").unwrap();
+    assert!(!mr1.overdue, "due by 12 months");
+    assert!(r.item("2027-01-02", "MR-1").unwrap().overdue);
+    // Vitamin A every 6 months after the first dose, from 16 months.
+    let r = r.add("v1", Entry::VitaminA(VitaminADose { child: "c1".into(), dose: 1, date: "2026-12-01".into() }));
+    assert!(r.item("2027-05-01", "VITA-2").is_none(), "16 months is 1 May, but 6 months after the first is 1 June");
+    assert_eq!(r.item("2027-06-01", "VITA-2").unwrap().due_from, day("2027-06-01"));
+}
+
+#[test]
+fn school_age_children_have_pre_school_and_the_hot_meal_daily() {
+    let r = Registers::default().add("c2", member("Ravi", "2022-06-15"));
+    let services = r.services("2026-11-26");
+    assert!(services.contains("HOT-MEAL") && services.contains("WEIGHING"), "{services:?}");
+    assert!(!services.contains("THR-CHILD"), "take-home ration is for 6 to 36 months");
+    let r = r.add(
+        "a1",
+        Entry::Attendance(sampark_crdt::register::Attendance {
+            child: "c2".into(),
+            date: "2026-11-26".into(),
+            present: true,
+            hot_meal: true,
+        }),
+    );
+    assert!(!r.services("2026-11-26").contains("HOT-MEAL"));
+    assert!(r.services("2026-11-27").contains("HOT-MEAL"));
+}
+
+fn pregnant(lmp: &str) -> Registers {
+    Registers::default()
+        .add("w1", member("Sunita", "1998-05-05"))
+        .add("p1", Entry::Pregnancy(Pregnancy { member: "w1".into(), lmp: lmp.into(), edd: None, high_risk: false }))
+}
+
+#[test]
+fn a_pregnancy_s_check_ups_follow_its_lmp() {
+    let r = pregnant("2026-01-01");
+    let facts = Facts::gather(r.0.iter().map(|(id, e)| (id.as_str(), e)));
+    assert_eq!(facts.pregnancies[0].edd, day("2026-10-08"), "EDD = LMP + 9 months + 7 days");
+    let window = |on: &str, s: &str| r.item(on, s).map(|i| (i.due_from, i.due_by, i.expires));
+    assert_eq!(window("2026-01-10", "ANC-1"), Some((day("2026-01-01"), day("2026-03-26"), Some(day("2026-10-08")))));
+    assert!(window("2026-04-08", "ANC-2").is_none());
+    assert_eq!(window("2026-04-09", "ANC-2"), Some((day("2026-04-09"), day("2026-05-07"), Some(day("2026-07-02")))));
+    assert!(window("2026-07-03", "ANC-2").is_none(), "missed after 26 weeks");
+    assert_eq!(window("2026-07-16", "ANC-3").map(|w| w.2), Some(Some(day("2026-08-27"))));
+    assert_eq!(window("2026-09-10", "ANC-4").map(|w| w.0), Some(day("2026-09-10")));
+    assert_eq!(
+        r.services("2026-04-09"),
+        set(&["ANC-1!", "ANC-2", "TD-1!", "IFA", "THR-PREGNANT"]),
+        "14 weeks: no check-up yet, no Td yet"
+    );
+    // A check-up in the window closes it even without its number; Td-2 four weeks after Td-1.
+    let r = r
+        .add(
+            "a1",
+            Entry::AncVisit(AncVisit {
+                pregnancy: "p1".into(),
+                date: "2026-02-10".into(),
+                visit_number: None,
+                ifa_tablets: None,
+            }),
+        )
+        .add("t1", dose("w1", "TD-1", "2026-02-10"));
+    assert!(r.item("2026-02-10", "ANC-1").is_none());
+    assert!(r.item("2026-03-09", "TD-2").is_none());
+    assert_eq!(r.item("2026-03-10", "TD-2").unwrap().due_from, day("2026-03-10"));
+}
+
+#[test]
+fn two_td_doses_in_the_last_three_years_need_only_a_booster() {
+    let r =
+        pregnant("2026-01-01").add("t1", dose("w1", "TD-1", "2024-03-01")).add("t2", dose("w1", "TD-2", "2024-04-01"));
+    let services = r.services("2026-01-05");
+    assert!(services.contains("TD-B") && !services.contains("TD-1"), "{services:?}");
+    // The last pregnancy's doses do not close this one's booster.
+    let old =
+        pregnant("2026-01-01").add("t1", dose("w1", "TD-1", "2022-03-01")).add("t2", dose("w1", "TD-2", "2022-04-01"));
+    let services = old.services("2026-01-05");
+    assert!(services.contains("TD-1") && !services.contains("TD-B"), "{services:?}");
+}
+
+#[test]
+fn a_delivery_ends_the_pregnancy_s_services_and_starts_the_newborn_s_visits() {
+    let r = pregnant("2026-01-01").add("c9", member("Baby of Sunita", "2026-10-01")).add(
+        "b1",
+        Entry::Birth(Birth {
+            mother: "w1".into(),
+            pregnancy: Some("p1".into()),
+            child: Some("c9".into()),
+            delivery_date: "2026-10-01".into(),
+            place: DeliveryPlace::Home,
+            delivery_type: DeliveryType::Normal,
+            outcome: BirthOutcome::LiveBirth,
+            birth_weight_grams: Some(2900),
+        }),
+    );
+    let services = r.services("2026-10-01");
+    assert!(!services.iter().any(|s| s.starts_with("ANC") || s.starts_with("TD")), "{services:?}");
+    assert!(services.contains("HBNC-1") && services.contains("THR-LACTATING") && services.contains("BCG"));
+    assert!(r.item("2026-10-03", "HBNC-3").is_none() && r.item("2026-10-04", "HBNC-3").is_some());
+    // A visit recorded for the child closes the mother's item.
+    let r = r.add(
+        "h1",
+        Entry::HomeVisit(HomeVisit {
+            member: "c9".into(),
+            visit_type: VisitType::Pnc,
+            date: "2026-10-05".into(),
+            next_visit_date: None,
+        }),
+    );
+    assert!(r.item("2026-10-05", "HBNC-3").is_none());
+    assert!(r.item("2026-10-08", "HBNC-7").is_some(), "each visit has its own window");
+}
+
+#[test]
+fn the_dead_and_those_who_moved_away_are_not_listed() {
+    let mut gone = member("Gone", "2026-01-01");
+    if let Entry::Member(m) = &mut gone {
+        m.migration = MigrationStatus::PermanentlyMigrated;
+    }
+    let r = Registers::default().add("c1", gone);
+    assert!(r.services("2026-02-12").is_empty());
+}
