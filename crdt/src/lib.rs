@@ -15,6 +15,7 @@
 //! - [`document`]: a replica that only takes verified changes.
 //! - [`register`]: the registers as typed entries.
 //! - [`due`]: due lists: the service schedule as data, and who needs what on a given day.
+//! - [`growth`]: WHO 2006 growth standards: z-scores, grades, SAM/MAM, weight gain.
 //! - [`ticket`]: helpdesk tickets as signed events and the state derived from them.
 //! - [`codec`], [`time`]: canonical encoding; timestamps and hybrid logical clocks.
 //!
@@ -26,6 +27,7 @@ pub mod codec;
 pub mod docid;
 pub mod due;
 pub mod document;
+pub mod growth;
 pub mod identity;
 pub mod receipt;
 pub mod register;
