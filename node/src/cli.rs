@@ -133,6 +133,20 @@ enum Command {
     /// What the node holds, what waits to go to the relay, what it carries for other centres,
     /// and when it last met each peer.
     Status(Common),
+    /// Today's and overdue services for the centre, by household: vaccinations, check-ups,
+    /// visits, weighing, rations. Works offline, from the registers this phone holds.
+    ///
+    /// Give --date when the phone's clock is wrong (the list says so when it looks wrong).
+    Due {
+        #[command(flatten)]
+        common: Common,
+        /// The day, YYYY-MM-DD (default: today by the phone's clock).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        /// The district is endemic for Japanese Encephalitis: list the JE doses.
+        #[arg(long)]
+        je_endemic: bool,
+    },
     /// Give disk space back: a phone folds the changes a relay's receipts show upstream into
     /// snapshots (the relay keeps them signed), then the store is rewritten. A relay keeps
     /// every signed change and is only rewritten. Safe to interrupt.
@@ -241,6 +255,7 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
         }
         Command::Status(common) => (common, Ok(Request::Status)),
         Command::Compact(common) => (common, Ok(Request::Compact)),
+        Command::Due { common, date, je_endemic } => (common, Ok(Request::Due { date, je_endemic })),
         Command::Ticket(t) => match t {
             TicketCommand::Raise { common, category, text } => (common, Ok(Request::Raise { category, text })),
             TicketCommand::Comment { common, id, text } => (common, Ok(Request::Comment { ticket: id, text })),

@@ -327,3 +327,51 @@ fn a_phone_compacts_what_the_relay_has_receipted() {
     assert_eq!(restored["changes_received"], 22, "{restored}");
     assert_eq!(on(&replacement, &["status", "--json"]).ok().json()["changes"], after["changes"]);
 }
+
+/// The due list on two phones of one centre: a child registered on one appears on the other
+/// after they meet; a dose recorded on the second leaves the list of the first after they meet
+/// again.
+#[test]
+fn a_dose_recorded_on_one_phone_leaves_the_due_list_of_the_other() {
+    let mut block = Block::new();
+    let (first, _) = block.phone("first", AWC_A);
+    let (second, _) = block.phone("second", AWC_A);
+    let household = json!({"register": "household", "number": "12", "head_name": "Rameshwar Yadav", "caste": "obc",
+        "religion": "hindu", "minority": false, "bpl": true});
+    let household_id = on(&first, &["record", "--entry", &household.to_string(), "--json"]).ok().json()["entry_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = json!({"register": "member", "household": household_id, "name": "Anjali", "dob": "2026-11-20",
+        "sex": "female", "relation": "daughter", "migration": "resident", "sms_opt_out": false});
+    on(&first, &["record", "--entry", &child.to_string(), "--json"]).ok();
+    let due = |home: &Path| on(home, &["due", "--date", "2026-11-26", "--json"]).ok().json();
+    let services = |list: &Value| -> Vec<String> {
+        list["households"][0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["service"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(services(&due(&first)).contains(&"BCG".to_string()));
+    assert!(due(&second)["households"].as_array().unwrap().is_empty());
+
+    let met = |a: &Path, b: &Path| {
+        let d = daemon(a);
+        assert_eq!(sync(b, &d.addr("tcp"))["outcome"], "complete");
+    };
+    met(&first, &second);
+    let on_second = due(&second);
+    assert_eq!(on_second["households"][0]["number"], "12");
+    let bcg = on_second["households"][0]["items"].as_array().unwrap().iter().find(|i| i["service"] == "BCG").unwrap();
+    // The item carries the entry that closes it: record it as it is.
+    on(&second, &["record", "--entry", &bcg["closes"].to_string(), "--json"]).ok();
+    assert!(!services(&due(&second)).contains(&"BCG".to_string()));
+    assert!(services(&due(&first)).contains(&"BCG".to_string()), "not met yet");
+    met(&second, &first);
+    assert!(!services(&due(&first)).contains(&"BCG".to_string()));
+    // In Hindi by default, by household.
+    let text = on(&first, &["due", "--date", "2026-11-26"]).ok().stdout;
+    assert!(text.contains("घर 12 — Rameshwar Yadav") && text.contains("Anjali: ओपीवी-0"), "{text}");
+}

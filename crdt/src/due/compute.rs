@@ -7,7 +7,7 @@
 //! each calendar month from `anchor + start` to before `anchor + until` until it is given in that
 //! month; a daily one likewise each day. See [`super::schedule`] for the table.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::day::{Day, Span};
@@ -36,7 +36,7 @@ pub struct Settings {
 }
 
 /// One service due for one beneficiary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueItem {
     /// The service's ID, e.g. `OPV-2`.
     pub service: String,
@@ -51,7 +51,7 @@ pub struct DueItem {
     /// Entry ID of their household.
     pub household: String,
     /// Entry ID of the pregnancy, for pregnancy services.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pregnancy: Option<String>,
     /// Due from this day.
     pub due_from: Day,

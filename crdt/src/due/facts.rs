@@ -146,7 +146,7 @@ impl Facts {
             Entry::Member(m) => {
                 let person = Person {
                     name: m.name.clone(),
-                    dob: day(&m.dob),
+                    dob: self.seen(day(&m.dob)),
                     household: m.household.clone(),
                     died: m.death_date.as_deref().and_then(day),
                     moved_away: m.migration == MigrationStatus::PermanentlyMigrated,

@@ -46,7 +46,7 @@ use crate::document::Document;
 use crate::register;
 
 /// The due list of a centre on a day, grouped by household.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DueList {
     /// The day it is for.
     pub day: Day,
@@ -59,7 +59,7 @@ pub struct DueList {
 }
 
 /// What one household needs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdDue {
     /// Entry ID of the household.
     pub household: String,

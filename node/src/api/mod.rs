@@ -16,6 +16,7 @@
 //! | `POST /tickets/{id}/confirm` | — or `{}` | the ticket |
 //! | `POST /sync` | `{"peer": "<multiaddr>"}` | what the contact moved ([`ops::SyncReport`]) |
 //! | `POST /compact` | — or `{}` | what compaction did ([`ops::Compacted`]) |
+//! | `POST /due` | `{"date": "YYYY-MM-DD"?, "je_endemic": false?}` | the due list ([`ops::DueView`]) |
 //!
 //! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
 //! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
@@ -84,6 +85,7 @@ pub fn router(state: State) -> Router {
         .route("/tickets/{id}/{action}", post(act))
         .route("/sync", post(sync))
         .route("/compact", post(compact))
+        .route("/due", post(due))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(state)
@@ -164,6 +166,19 @@ async fn run_with<T: DeserializeOwned>(state: State, body: Body, make: impl FnOn
 async fn healthz(Extract(state): Extract<State>) -> HttpResponse {
     let health = Health { ok: true, key: state.key.public().to_hex(), version: env!("CARGO_PKG_VERSION").to_string() };
     axum::Json(health).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DueBody {
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    je_endemic: bool,
+}
+
+async fn due(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: DueBody| Request::Due { date: b.date, je_endemic: b.je_endemic }).await
 }
 
 async fn compact(Extract(state): Extract<State>) -> HttpResponse {

@@ -29,6 +29,7 @@
 //! loaded when the node opens.
 
 pub mod compact;
+pub mod due;
 pub mod enrol;
 pub mod record;
 pub mod request;
@@ -53,6 +54,7 @@ use crate::home::{self, Enrolment, Home, HomeError};
 use crate::store::{Store, StoreError};
 
 pub use compact::Compacted;
+pub use due::DueView;
 pub use enrol::{EnrolFile, Enrolled};
 pub use request::{Request, Response};
 pub use status::StatusView;

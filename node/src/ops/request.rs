@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::compact::Compacted;
+use super::due::DueView;
 use super::enrol::{EnrolFile, Enrolled};
 use super::record::Recorded;
 use super::status::StatusView;
@@ -70,6 +71,15 @@ pub enum Request {
         /// The ticket.
         ticket: String,
     },
+    /// The due list.
+    Due {
+        /// The day, `YYYY-MM-DD`; today by the node's clock when absent.
+        #[serde(default)]
+        date: Option<String>,
+        /// The district is endemic for Japanese Encephalitis.
+        #[serde(default)]
+        je_endemic: bool,
+    },
     /// Fold what the node no longer needs signed into snapshots and give the disk space back.
     Compact,
     /// One contact with a peer.
@@ -97,6 +107,8 @@ pub enum Response {
     Synced(SyncReport),
     /// For [`Request::Compact`].
     Compacted(Compacted),
+    /// For [`Request::Due`].
+    Due(Box<DueView>),
 }
 
 impl Request {
@@ -117,6 +129,7 @@ impl Request {
             Request::Tickets => Response::Tickets(read(json)?),
             Request::Sync { .. } => Response::Synced(read(json)?),
             Request::Compact => Response::Compacted(read(json)?),
+            Request::Due { .. } => Response::Due(Box::new(read(json)?)),
         })
     }
 }
@@ -150,6 +163,9 @@ impl Node {
             Request::Tickets => Response::Tickets(self.tickets()),
             Request::Ticket { ticket } => Response::Ticket(Box::new(self.ticket(&ticket)?)),
             Request::Compact => Response::Compacted(self.compact()?),
+            Request::Due { date, je_endemic } => {
+                Response::Due(Box::new(self.due(date.as_deref(), sampark_crdt::due::Settings { je_endemic })?))
+            }
             Request::Sync { .. } => {
                 return Err(OpError::Failed("a contact needs the transport: use crate::daemon::sync".into()));
             }

@@ -331,3 +331,30 @@ fn an_operator_acts_through_the_node_with_their_own_key() {
     assert!(refused.to_string().contains("only the holding tier's operators resolve"), "{refused}");
     assert_eq!(node.store().changes(&doc).unwrap().value.len(), 3, "the refused resolution was not stored");
 }
+
+#[test]
+fn the_due_list_comes_from_the_registers_and_a_wrong_clock_is_named() {
+    let mut block = Block::new();
+    let child = serde_json::json!({"register": "member", "household": "0a1b2c3d-1767225600000-0", "name": "Anjali",
+        "dob": "2027-01-10", "sex": "female", "relation": "daughter", "migration": "resident", "sms_opt_out": false});
+    let settings = sampark_crdt::due::Settings::default();
+
+    let mut phone = block.phone("phone", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    phone.handle(Request::Record { entry: child.clone(), centre: None }).unwrap();
+    let today = phone.due(None, settings).unwrap();
+    assert_eq!(today.clock.to_string(), "2027-01-15");
+    assert!(!today.clock_looks_wrong);
+    let services: Vec<&str> = today.list.households[0].items.iter().map(|i| i.service.as_str()).collect();
+    assert!(services.contains(&"BCG") && services.contains(&"OPV-0") && !services.contains(&"HEPB-0"), "{services:?}");
+    assert_eq!(today.list.households[0].items[0].name, "Anjali");
+
+    // A phone whose clock reset to 1970: the list says so, and a given date still works.
+    let mut reset = block.phone("reset", "BR/DBG/P07/S03/A0413", T0, long_ago);
+    reset.handle(Request::Record { entry: child, centre: None }).unwrap();
+    let wrong = reset.due(None, settings).unwrap();
+    assert!(wrong.clock_looks_wrong && wrong.list.households.is_empty());
+    let given = reset.due(Some("2027-01-15"), settings).unwrap();
+    assert_eq!(given.list.households[0].items.len(), today.list.households[0].items.len());
+    let err = reset.due(Some("15/01/2027"), settings).unwrap_err().to_string();
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}

@@ -9,6 +9,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::compact::Compacted;
+use super::due::DueView;
 use super::enrol::Enrolled;
 use super::record::Recorded;
 use super::request::Response;
@@ -73,6 +74,17 @@ pub enum Msg {
     Bytes,
     Rounds,
     Reason,
+    DueList,
+    Schedule,
+    Household,
+    DueFrom,
+    DueBy,
+    OverdueMark,
+    NothingDue,
+    Total,
+    Services,
+    OverdueCount,
+    ClockWrong,
     Compacted,
     Folded,
     Kept,
@@ -121,6 +133,20 @@ impl Msg {
             Msg::Enrolled => ("नामांकन हो गया", "enrolled"),
             Msg::Role => ("भूमिका", "role"),
             Msg::Initialised => ("नया नोड बना", "new node created"),
+            Msg::DueList => ("देय सेवाएँ", "services due"),
+            Msg::Schedule => ("अनुसूची", "schedule"),
+            Msg::Household => ("घर", "household"),
+            Msg::DueFrom => ("से", "from"),
+            Msg::DueBy => ("तक", "by"),
+            Msg::OverdueMark => ("समय निकल गया", "OVERDUE"),
+            Msg::NothingDue => ("आज कोई सेवा देय नहीं", "nothing due"),
+            Msg::Total => ("कुल", "total"),
+            Msg::Services => ("सेवाएँ", "services"),
+            Msg::OverdueCount => ("समय से पीछे", "overdue"),
+            Msg::ClockWrong => (
+                "चेतावनी: फ़ोन की घड़ी की तारीख़ एक दर्ज प्रविष्टि से पहले की है; घड़ी ठीक करें, या --date से आज की तारीख़ दें",
+                "warning: the phone's clock is earlier than an entry it holds; set the clock, or give today's date with --date",
+            ),
             Msg::Compacted => ("भंडार छोटा किया", "store compacted"),
             Msg::Folded => ("हस्ताक्षरित बदलाव स्नैपशॉट में मिलाए", "signed changes folded into snapshots"),
             Msg::Kept => ("रखे", "kept"),
@@ -248,7 +274,46 @@ pub fn render(response: &Response, lang: Lang) -> String {
         Response::Tickets(rows) => tickets(rows, lang),
         Response::Synced(r) => synced(r, lang),
         Response::Compacted(c) => compacted(c, lang),
+        Response::Due(d) => due(d, lang),
     }
+}
+
+fn due(v: &DueView, lang: Lang) -> String {
+    let mut o = String::new();
+    let list = &v.list;
+    let _ = writeln!(o, "{} {} ({} {})", Msg::DueList.t(lang), list.day, Msg::Schedule.t(lang), list.schedule);
+    if v.clock_looks_wrong {
+        let _ = writeln!(o, "{}", Msg::ClockWrong.t(lang));
+    }
+    let (mut total, mut overdue) = (0, 0);
+    for h in &list.households {
+        let number = if h.number.is_empty() { "?" } else { &h.number };
+        let _ = writeln!(o, "\n{} {number} — {}", Msg::Household.t(lang), h.head_name);
+        for item in &h.items {
+            let name = if lang == Lang::Hi { &item.hi } else { &item.en };
+            let mark = if item.overdue { format!("  [{}]", Msg::OverdueMark.t(lang)) } else { String::new() };
+            let (from, by) = (Msg::DueFrom.t(lang), Msg::DueBy.t(lang));
+            let window = match lang {
+                Lang::Hi => format!("{} {from}, {} {by}", item.due_from, item.due_by),
+                Lang::En => format!("{from} {}, {by} {}", item.due_from, item.due_by),
+            };
+            let _ = writeln!(o, "  {}: {name} — {window}{mark}", item.name);
+            total += 1;
+            overdue += usize::from(item.overdue);
+        }
+    }
+    if total == 0 {
+        let _ = writeln!(o, "{}", Msg::NothingDue.t(lang));
+    } else {
+        let _ = writeln!(
+            o,
+            "\n{}: {total} {}, {overdue} {}",
+            Msg::Total.t(lang),
+            Msg::Services.t(lang),
+            Msg::OverdueCount.t(lang)
+        );
+    }
+    o
 }
 
 fn compacted(c: &Compacted, lang: Lang) -> String {
