@@ -63,8 +63,9 @@ fn login(relay: &Daemon, c: &chain::Relay) -> Helpdesk {
     Helpdesk::login(relay.http.unwrap(), &op.user, &op.password).unwrap()
 }
 
+/// The ticket once `desk`'s relay holds it at `tier`, its receipt stamped.
 fn queued_at(desk: &Helpdesk, id: &str, tier: &str) -> Value {
-    until(format!("{id} in the {tier} queue"), WAIT, || Ok(desk.queued(id)?.filter(|t| t["tier"] == tier))).unwrap()
+    until(format!("{id} in the {tier} queue"), WAIT, || desk.arrived(id, tier)).unwrap()
 }
 
 fn actions(t: &Value) -> Vec<(String, String)> {

@@ -214,11 +214,9 @@ pub fn log_in(chain: &Chain, running: &Running) -> Result<Desks, DemoError> {
     Ok(Desks { state: desk(&chain.state, 0)?, district: desk(&chain.district, 1)?, block: desk(&chain.block, 2)? })
 }
 
-/// Waits until `desk`'s queue holds `id` at `tier`.
+/// Waits until `desk`'s relay holds `id` at `tier`, its receipt stamped.
 fn queued_at(desk: &Helpdesk, id: &str, tier: &str) -> Result<Value, DemoError> {
-    until(format!("ticket {} to reach the {tier} helpdesk's queue", short(id)), STEP, || {
-        Ok(desk.queued(id)?.filter(|t| at(t, &["tier"]) == tier))
-    })
+    until(format!("ticket {} to reach the {tier} helpdesk's queue", short(id)), STEP, || desk.arrived(id, tier))
 }
 
 /// Does `action` on `id` at `desk`, and says so.

@@ -120,6 +120,18 @@ impl Helpdesk {
         Ok(self.tickets()?.into_iter().find(|t| at(t, &["id"]) == id))
     }
 
+    /// The ticket (with its timeline) once it is in this relay's queue at `tier` and the relay
+    /// has stamped its receipt there (so the tier's deadline runs): how an operator sees that a
+    /// ticket is hers to work.
+    pub fn arrived(&self, id: &str, tier: &str) -> Result<Option<Value>, DemoError> {
+        if self.queued(id)?.is_none() {
+            return Ok(None);
+        }
+        let t = self.ticket(id)?;
+        let stamped = at(&t, &["tiers", tier]).is_number();
+        Ok((at(&t, &["tier"]) == tier && stamped).then_some(t))
+    }
+
     /// A ticket with its timeline (`GET /api/tickets/{id}`).
     pub fn ticket(&self, id: &str) -> Result<Value, DemoError> {
         Ok(at(&self.request(&format!("/api/tickets/{id}"), None)?, &["ticket"]).clone())

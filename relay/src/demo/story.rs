@@ -113,10 +113,10 @@ pub fn tell(dir: &Path, options: &Options) -> Result<(), DemoError> {
     println!("Everything runs here as real processes on 127.0.0.1, in {}", dir.display());
 
     n.step("1. The chain of trust (sampark-relay init, certify, enroll, operator add)");
-    let (mut chain, phones) = provision(&bin, dir, &n)?;
+    let (chain, phones) = provision(&bin, dir, &n)?;
 
     n.step("2. The relays and the phones start (real processes; the phones have no link to any relay)");
-    let mut running = start(&bin, &mut chain, &phones, &n)?;
+    let mut running = start(&bin, &chain, &phones, &n)?;
 
     let cast = Cast::of(&phones)?;
     n.step("3. A day's work in the villages, offline");
@@ -181,7 +181,7 @@ fn provision(bin: &Bin, dir: &Path, n: &Narrator) -> Result<(Chain, Vec<Phone>),
 }
 
 /// Starts the relays (state first, each dialling the one above) and the phones.
-fn start(bin: &Bin, chain: &mut Chain, phones: &[Phone], n: &Narrator) -> Result<Running, DemoError> {
+fn start(bin: &Bin, chain: &Chain, phones: &[Phone], n: &Narrator) -> Result<Running, DemoError> {
     let mut running = Running { relays: Vec::new(), phones: Vec::new() };
     let mut upstream: Option<usize> = None;
     for relay in [&chain.state, &chain.district, &chain.block] {
