@@ -1,0 +1,397 @@
+//! The helpdesk dashboard in a real headless Chromium, driven over WebDriver (chromedriver), on a
+//! real `sampark-relay run --http` process: a block relay provisioned under its district and
+//! state, an operator added with `sampark-relay operator add`, and a ticket raised on a sevika's
+//! phone and synced to the relay over TCP. In the browser: a wrong password is refused in words;
+//! the operator logs in with the keyboard and sees the ticket in the queue with its countdown in
+//! Hindi; switches to English (still English after a reload, still logged in); opens the ticket
+//! and sees its timeline and path; switches back to Hindi; resolves it with the button and sees
+//! the new status. Then the JSON API shows the resolution signed by the operator's key, and the
+//! phone, at its next contact, holds the resolution verified as the block operator's.
+//!
+//! Needs Chromium and its WebDriver (Debian: `apt-get install chromium chromium-driver`; `.ci/run`
+//! installs them). Without them the test fails saying so, unless `SAMPARK_SKIP_BROWSER=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use sampark_crdt::{PublicKey, Role, Scope};
+use sampark_node::daemon::DaemonFile;
+use sampark_node::home::Home;
+use sampark_node::ops::Node;
+use sampark_node::ops::enrol::enroll_home;
+use sampark_relay::provision::{self, Tier};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sampark-relay");
+const AWC: &str = "BR/DBG/P07/S03/A0412";
+const USER: &str = "asha";
+const PASSWORD: &str = "helpdesk-p07-pass";
+const PROBLEM: &str = "ऐप में लॉगिन नहीं हो रहा";
+const RESOLUTION: &str = "पासवर्ड बदला गया, अब लॉगिन हो रहा है";
+/// How long the page may take to show what a step expects.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A child process (and everything it started, in its process group), ended when dropped.
+struct Proc {
+    child: Child,
+    group: bool,
+}
+
+impl Proc {
+    fn spawn(command: &mut Command, log: &Path, group: bool) -> Proc {
+        if group {
+            command.process_group(0);
+        }
+        let log = std::fs::File::create(log).unwrap();
+        let child = command.stdin(Stdio::null()).stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap();
+        Proc { child, group }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.group {
+            // chromedriver and the browsers it started: their whole group, by its ID.
+            let group = format!("-{}", self.child.id());
+            let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).status();
+            std::thread::sleep(Duration::from_millis(300));
+            let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+        } else {
+            let _ = Command::new("kill").args(["-s", "TERM", "--", &self.child.id().to_string()]).status();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(5) {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The first of `names` found on `PATH`.
+fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().flat_map(|n| std::env::split_paths(&path).map(move |dir| dir.join(n))).find(|p| p.is_file())
+}
+
+/// Chromium and chromedriver, or `None` when the run may skip (`SAMPARK_SKIP_BROWSER=1`).
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let chromium = on_path(&["chromium", "chromium-browser", "google-chrome"]);
+    let driver = on_path(&["chromedriver"]);
+    match (chromium, driver) {
+        (Some(c), Some(d)) => Some((c, d)),
+        (c, d) => {
+            let missing: Vec<&str> = [(c.is_none(), "chromium"), (d.is_none(), "chromedriver")]
+                .iter()
+                .filter(|m| m.0)
+                .map(|m| m.1)
+                .collect();
+            let why = format!(
+                "the dashboard test needs a real browser, but {} cannot be found on PATH; install the \
+                 Debian packages with `apt-get install chromium chromium-driver` (.ci/run does)",
+                missing.join(" and ")
+            );
+            if std::env::var("SAMPARK_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+                eprintln!("skipped (SAMPARK_SKIP_BROWSER=1): {why}");
+                return None;
+            }
+            panic!("{why}; or set SAMPARK_SKIP_BROWSER=1 to skip it on this machine");
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_until<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = ready() {
+            return v;
+        }
+        assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A block relay under its district and state, a sevika's phone of `AWC`, and an operator.
+struct Chain {
+    dir: tempfile::TempDir,
+    operator: PublicKey,
+}
+
+impl Chain {
+    fn home(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn new() -> Chain {
+        let dir = tempfile::tempdir().unwrap();
+        let now = sampark_node::ops::wall_clock();
+        let home = |n: &str| Home::new(dir.path().join(n));
+        let scope = |s: &str| Scope::parse(s).unwrap();
+        let enrol = |issuer: &str, name: &str, key: PublicKey, role: Role, at: &str| {
+            let (file, _) = provision::certify(&home(issuer), key, role, &scope(at), 365, now).unwrap();
+            enroll_home(&home(name), &file, now).unwrap();
+        };
+        provision::init(&home("state"), Tier::State, &scope("BR"), 3650, now).unwrap();
+        let d = provision::init(&home("district"), Tier::District, &scope("BR/DBG"), 0, now).unwrap();
+        enrol("state", "district", d.key.parse().unwrap(), Role::DistrictRelay, "BR/DBG");
+        let b = provision::init(&home("block"), Tier::Block, &scope("BR/DBG/P07"), 0, now).unwrap();
+        enrol("district", "block", b.key.parse().unwrap(), Role::BlockRelay, "BR/DBG/P07");
+        let phone = home("phone").init().unwrap();
+        enrol("block", "phone", phone, Role::Sevika, AWC);
+
+        // The operator, with the real command: the password on standard input.
+        let block = dir.path().join("block");
+        let mut add = Command::new(BIN)
+            .args(["operator", "add", "--home", p(&block), "--user", USER, "--json"])
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let out = add.wait_with_output().unwrap();
+        assert!(out.status.success(), "operator add: {}", String::from_utf8_lossy(&out.stderr));
+        let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+        Chain { dir, operator: added["key"].as_str().unwrap().parse().unwrap() }
+    }
+
+    /// `sampark-relay run` on the block's home: libp2p on loopback TCP, the helpdesk on `http`.
+    fn run_block(&self, http: u16) -> (Proc, String) {
+        let home = self.home("block");
+        let relay = Proc::spawn(
+            Command::new(BIN).env("RUST_LOG", "info").args([
+                "run",
+                "--home",
+                p(&home),
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+                "--api",
+                "127.0.0.1:0",
+                "--no-mdns",
+                "--duty-every",
+                "1",
+                "--http",
+                &format!("127.0.0.1:{http}"),
+            ]),
+            &self.home("block.log"),
+            false,
+        );
+        let pid = relay.child.id();
+        let file = Home::new(&home);
+        let addr = wait_until("the relay to listen", || {
+            DaemonFile::read(&file)
+                .filter(|f| f.pid == pid)
+                .and_then(|f| f.listen.into_iter().find(|a| a.contains("/tcp/")))
+        });
+        wait_until("the helpdesk to serve", || TcpStream::connect(("127.0.0.1", http)).ok());
+        (relay, addr)
+    }
+
+    /// One contact of the phone with the relay.
+    async fn sync_phone(&self, relay: &str) {
+        let (phone, relay) = (self.home("phone"), relay.to_owned());
+        let report = tokio::task::spawn_blocking(move || sampark_node::daemon::sync_home(&phone, &relay))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.outcome, "complete", "{report:?}");
+    }
+}
+
+/// Runs `script` in the page and returns its value.
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// The visible text of the first element matching `css` ("" when there is none).
+async fn text(c: &Client, css: &str) -> String {
+    let v = c
+        .execute("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", vec![json!(css)])
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits until the text of `css` satisfies `ok`; returns it.
+async fn wait_text(c: &Client, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let t = text(c, css).await;
+        if ok(&t) {
+            return t;
+        }
+        if started.elapsed() > PATIENCE {
+            let page = text(c, "body").await;
+            panic!("timed out waiting for {what} in {css}: it shows {t:?}\nthe page shows:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+async fn type_into(c: &Client, css: &str, keys: &str) {
+    let field = c.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(keys).await.unwrap();
+}
+
+/// The JSON of a GET to the API, fetched by the page with its session.
+async fn api(c: &Client, path: &str) -> Value {
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done, e => done({error: String(e)}));",
+        vec![json!(path)],
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_works_a_ticket_in_a_real_browser() {
+    let Some((chromium, chromedriver)) = browser() else { return };
+    let started = Instant::now();
+    let chain = Chain::new();
+
+    // The sevika raises a ticket on her phone and it reaches the running relay.
+    let ticket = {
+        let mut phone = Node::open(&Home::new(chain.home("phone"))).unwrap();
+        phone.raise("login-enrolment", PROBLEM).unwrap().id
+    };
+    let http = free_port();
+    let (_relay, relay_addr) = chain.run_block(http);
+    chain.sync_phone(&relay_addr).await;
+
+    // The browser.
+    let driver_port = free_port();
+    let _driver = Proc::spawn(
+        Command::new(&chromedriver).arg(format!("--port={driver_port}")),
+        &chain.home("chromedriver.log"),
+        true,
+    );
+    wait_until("chromedriver", || TcpStream::connect(("127.0.0.1", driver_port)).ok());
+    let profile = chain.home("chromium-profile");
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": p(&chromium),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                format!("--user-data-dir={}", p(&profile)), "--window-size=1366,768",
+            ],
+        },
+    });
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps.as_object().unwrap().clone())
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("chromedriver did not start a browser session");
+    let base = format!("http://127.0.0.1:{http}");
+
+    // The login form, in Hindi by default.
+    c.goto(&format!("{base}/")).await.unwrap();
+    wait_text(&c, "#login-title", "the Hindi login form", |t| t.contains("लॉग इन")).await;
+    assert_eq!(js(&c, "return document.documentElement.lang").await, "hi");
+
+    // A wrong password: refused, in words, and the form stays.
+    type_into(&c, "#login-user", USER).await;
+    type_into(&c, "#login-password", "not-the-password").await;
+    click(&c, "#login-submit").await;
+    wait_text(&c, "#login-error", "the wrong-password message", |t| t.contains("पासवर्ड गलत")).await;
+    assert!(!text(&c, "#login-view").await.is_empty(), "the login form is still shown");
+
+    // The right password, submitted with the Enter key: the queue, with the ticket and its
+    // countdown (the relay stamped receipt when the ticket arrived: the block's 48 hours run).
+    type_into(&c, "#login-password", &format!("{PASSWORD}\u{E007}")).await;
+    let row = format!("#queue-body tr[data-id='{ticket}']");
+    wait_text(&c, "#queue-title", "the queue", |t| t == "टिकट कतार").await;
+    let countdown = wait_text(&c, &format!("{row} .countdown"), "the Hindi countdown", |t| t.ends_with("बाकी")).await;
+    assert!(countdown.contains("दिन") || countdown.contains("घंटे"), "{countdown}");
+    let cells = text(&c, &row).await;
+    assert!(cells.contains(PROBLEM) && cells.contains(AWC) && cells.contains("खुला"), "{cells}");
+    assert!(text(&c, "#who-name").await.contains(USER));
+
+    // English, remembered across a reload (and the session with it).
+    click(&c, ".lang-button[data-lang='en']").await;
+    wait_text(&c, "#queue-title", "the English queue", |t| t == "Ticket queue").await;
+    c.refresh().await.unwrap();
+    let countdown = wait_text(&c, &format!("{row} .countdown"), "the English countdown", |t| t.ends_with("left")).await;
+    assert!(countdown.contains("day") || countdown.contains("hour"), "{countdown}");
+    assert_eq!(js(&c, "return document.documentElement.lang").await, "en");
+
+    // The ticket: its timeline (raised by the sevika, received by the block relay) and path.
+    click(&c, &format!("{row} a.ticket-link")).await;
+    wait_text(&c, "#ticket-title", "the ticket page", |t| t.starts_with("Ticket ")).await;
+    let timeline = wait_text(&c, "#ticket-timeline", "the timeline", |t| t.contains("Received by the helpdesk")).await;
+    assert!(
+        timeline.contains("Ticket raised") && timeline.contains("sevika") && timeline.contains(PROBLEM),
+        "{timeline}"
+    );
+    let path = text(&c, "#ticket-path").await;
+    assert!(
+        path.contains("Reached the Block helpdesk") && path.contains("District helpdesk: not reached yet"),
+        "{path}"
+    );
+
+    // Back to Hindi, and resolve it with the button.
+    click(&c, ".lang-button[data-lang='hi']").await;
+    wait_text(&c, "#timeline-title", "the Hindi ticket page", |t| t == "घटनाक्रम").await;
+    assert!(text(&c, "#action-buttons").await.contains("ज़िले को भेजें"), "escalation is offered at the block");
+    type_into(&c, "#action-text", RESOLUTION).await;
+    click(&c, "#do-resolve").await;
+    wait_text(&c, "#action-result", "the confirmation", |t| t.starts_with("✓")).await;
+    wait_text(&c, "#ticket-badges", "the new status", |t| t.contains("हल हुआ")).await;
+    let timeline = text(&c, "#ticket-timeline").await;
+    assert!(timeline.contains("हल किया") && timeline.contains(USER) && timeline.contains(RESOLUTION), "{timeline}");
+    assert!(text(&c, "#action-buttons").await.lines().all(|b| b != "हल दर्ज करें"), "no second resolution offered");
+
+    // The JSON API: resolved, by the operator's key, as an operator of the block.
+    let shown = api(&c, &format!("/api/tickets/{ticket}")).await;
+    let t = &shown["ticket"];
+    assert_eq!(t["status"], "resolved", "{shown}");
+    let last = t["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["action"].as_str(), last["text"].as_str()), (Some("resolved"), Some(RESOLUTION)), "{last}");
+    assert_eq!(last["by"]["key"], chain.operator.to_hex());
+    assert_eq!((last["by"]["role"].as_str(), last["by"]["tier"].as_str()), (Some("operator"), Some("block")));
+    assert_eq!(last["by"]["user"], USER);
+    assert!(last.get("refused").is_none(), "{last}");
+
+    // Logging out shows the login form again.
+    click(&c, "#logout").await;
+    wait_text(&c, "#login-title", "the login form after logging out", |t| t.contains("लॉग इन")).await;
+    c.close().await.unwrap();
+
+    // The resolution comes down to the phone at its next contact, verified there as signed by
+    // the block's operator.
+    chain.sync_phone(&relay_addr).await;
+    let view = Node::open(&Home::new(chain.home("phone"))).unwrap().ticket(&ticket).unwrap();
+    assert_eq!(view.status, "resolved");
+    let resolved = view.timeline.iter().find(|e| e.action == "resolved").unwrap();
+    assert_eq!(
+        (resolved.by.as_str(), resolved.capacity.as_str()),
+        (chain.operator.to_hex().as_str(), "operator at block")
+    );
+    assert_eq!(resolved.refused, None);
+    println!("dashboard test: {:.1} s", started.elapsed().as_secs_f64());
+}
