@@ -143,7 +143,8 @@
       'action.do.comment': 'टिप्पणी जोड़ें',
       'action.do.assign': 'सौंपें',
       'action.do.resolve': 'हल दर्ज करें',
-      'action.do.escalate': '{tier} को भेजें',
+      'action.do.escalate.district': 'ज़िले को भेजें',
+      'action.do.escalate.state': 'राज्य को भेजें',
       'action.do.pullup': 'इस स्तर पर लें',
       'action.none.closed': 'यह टिकट बंद है। अब कोई कार्रवाई नहीं हो सकती।',
       'action.none.elsewhere': 'यह टिकट अभी {tier} स्तर पर है; वही इस पर कार्रवाई करेगा।',
@@ -298,7 +299,8 @@
       'action.do.comment': 'Add comment',
       'action.do.assign': 'Assign',
       'action.do.resolve': 'Mark resolved',
-      'action.do.escalate': 'Escalate to {tier}',
+      'action.do.escalate.district': 'Escalate to the district',
+      'action.do.escalate.state': 'Escalate to the state',
       'action.do.pullup': 'Take it to this tier',
       'action.none.closed': 'This ticket is closed. Nothing more can be done.',
       'action.none.elsewhere': 'This ticket is now with the {tier} tier; they act on it.',
@@ -944,7 +946,7 @@
     const buttons = clear($('action-buttons'));
     const next = TIERS[TIERS.indexOf(tk.tier) + 1];
     for (const action of actions) {
-      const label = action === 'escalate' ? t('action.do.escalate', { tier: t('tier.' + next) }) : t('action.do.' + action);
+      const label = t(action === 'escalate' ? 'action.do.escalate.' + next : 'action.do.' + action);
       buttons.append(
         el('button', {
           type: 'button',
