@@ -66,14 +66,15 @@ pub struct DueItem {
 }
 
 /// What one service needs about one beneficiary.
-struct Case<'a> {
-    anchor: Day,
-    beneficiary: &'a str,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Case<'a> {
+    pub(super) anchor: Day,
+    pub(super) beneficiary: &'a str,
     /// Others whose entries also count (a newborn's visits are recorded for mother or child).
-    also: Option<&'a str>,
-    pregnancy: Option<&'a str>,
+    pub(super) also: Option<&'a str>,
+    pub(super) pregnancy: Option<&'a str>,
     /// Entries before this day do not count (doses of an earlier pregnancy).
-    counts_from: Option<Day>,
+    pub(super) counts_from: Option<Day>,
 }
 
 /// The due list of `facts` on `day`, in schedule order per beneficiary.
@@ -90,7 +91,7 @@ pub fn due_on(facts: &Facts, schedule: &Schedule, settings: Settings, day: Day) 
 }
 
 /// Every beneficiary on `day`, with who they are for the schedule.
-fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
+pub(super) fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
     let mut out = Vec::new();
     for (id, person) in &facts.people {
         let Some(dob) = person.dob else { continue };
@@ -126,7 +127,7 @@ fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
 }
 
 /// Whether a service's condition holds for this case.
-fn applies(service: &Service, case: &Case<'_>, facts: &Facts, settings: Settings) -> bool {
+pub(super) fn applies(service: &Service, case: &Case<'_>, facts: &Facts, settings: Settings) -> bool {
     let td_booster = || {
         let from = TD_MEMORY.before(case.anchor);
         let doses = ["TD-1", "TD-2", "TD-B", "TT-1", "TT-2", "TT-B"]
@@ -164,22 +165,12 @@ fn item(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, 
             (from, to, Some(to))
         }
         _ => {
-            let expires = service.expiry.map(|e| e.after(case.anchor));
-            let window_end = expires.unwrap_or(LAST_DAY);
-            let from = match &service.after {
-                Some(before) => {
-                    let first = schedule.service(before)?;
-                    let given = delivered(first, case, facts, FIRST_DAY, LAST_DAY)?;
-                    service.gap.map_or(given, |g| g.after(given)).max(earliest)
-                }
-                None => earliest,
-            };
-            if day < from || day > window_end || delivered(service, case, facts, earliest, window_end).is_some() {
+            let w = window(service, case, facts, schedule)?;
+            let window_end = w.expires.unwrap_or(LAST_DAY);
+            if day < w.from || day > window_end || delivered(service, case, facts, earliest, window_end).is_some() {
                 return None;
             }
-            let own = service.due_by.map(|s| s.after(case.anchor));
-            let due_by = own.map_or(GRACE.after(from), |d| d.max(GRACE.after(from))).min(window_end);
-            (from, due_by, expires)
+            (w.from, w.due_by, w.expires)
         }
     };
     Some(DueItem {
@@ -198,9 +189,39 @@ fn item(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, 
     })
 }
 
+/// The window of a one-off service for a case, whatever the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Window {
+    /// Due from.
+    pub(super) from: Day,
+    /// Overdue after.
+    pub(super) due_by: Day,
+    /// The last day it may be given.
+    pub(super) expires: Option<Day>,
+}
+
+/// The window of the one-off `service` for `case`: `None` while its predecessor has not been
+/// given (it is not due yet).
+pub(super) fn window(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule) -> Option<Window> {
+    let earliest = service.start.after(case.anchor);
+    let expires = service.expiry.map(|e| e.after(case.anchor));
+    let window_end = expires.unwrap_or(LAST_DAY);
+    let from = match &service.after {
+        Some(before) => {
+            let first = schedule.service(before)?;
+            let given = delivered(first, case, facts, FIRST_DAY, LAST_DAY)?;
+            service.gap.map_or(given, |g| g.after(given)).max(earliest)
+        }
+        None => earliest,
+    };
+    let own = service.due_by.map(|s| s.after(case.anchor));
+    let due_by = own.map_or(GRACE.after(from), |d| d.max(GRACE.after(from))).min(window_end);
+    Some(Window { from, due_by, expires })
+}
+
 /// The first day `service` was delivered to this case: a dose whenever it was given (from the
 /// anchor, for a pregnancy's or a mother's), a visit or a numbered check-up in `[from, to]`.
-fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from: Day, to: Day) -> Option<Day> {
+pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from: Day, to: Day) -> Option<Day> {
     let c = &service.closed_by;
     let floor = case.counts_from.unwrap_or(FIRST_DAY);
     let people: Vec<&str> = std::iter::once(case.beneficiary).chain(case.also).collect();

@@ -98,6 +98,10 @@ pub struct Facts {
     pub rations: BTreeSet<(String, String)>,
     /// Attendance marked: (child, day).
     pub attendance: BTreeSet<(String, Day)>,
+    /// Take-home ration days given: (beneficiary, `YYYY-MM`) → the most days any entry says.
+    pub ration_days: BTreeMap<(String, String), u8>,
+    /// Days the hot cooked meal was given: (child, day).
+    pub hot_meals: BTreeSet<(String, Day)>,
     /// Home visits: (member, kebab-case type) → every day.
     pub visits: BTreeMap<(String, String), Vec<Day>>,
     /// Antenatal check-ups by pregnancy.
@@ -196,10 +200,15 @@ impl Facts {
             Entry::Thr(t) if t.days_given > 0 => {
                 self.seen(day(&format!("{}-01", t.month)));
                 self.rations.insert((t.beneficiary.clone(), t.month.clone()));
+                let days = self.ration_days.entry((t.beneficiary.clone(), t.month.clone())).or_default();
+                *days = (*days).max(t.days_given);
             }
             Entry::Attendance(a) => {
                 if let Some(d) = self.seen(day(&a.date)) {
                     self.attendance.insert((a.child.clone(), d));
+                    if a.hot_meal {
+                        self.hot_meals.insert((a.child.clone(), d));
+                    }
                 }
             }
             Entry::HomeVisit(v) => {

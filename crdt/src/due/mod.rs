@@ -5,6 +5,8 @@
 //! - [`facts`]: what the registers say (people, pregnancies, deliveries, services given).
 //! - [`compute`]: the due list on a day.
 //! - [`day`]: calendar days and spans.
+//! - [`coverage`]: the share of beneficiaries served within each service's window in a month,
+//!   per centre, sector and block.
 //!
 //! Pure: the day is a parameter (a phone whose clock is wrong still gets the right list when a
 //! date is given), and the same registers give the same list on every replica. A service
@@ -31,6 +33,7 @@
 //! ```
 
 pub mod compute;
+pub mod coverage;
 pub mod day;
 pub mod facts;
 pub mod schedule;
@@ -38,6 +41,7 @@ pub mod schedule;
 use std::collections::BTreeMap;
 
 pub use compute::{DueItem, Settings, due_on};
+pub use coverage::{Coverage, coverage};
 pub use day::{BadDay, Day, Span};
 pub use facts::Facts;
 pub use schedule::Schedule;
