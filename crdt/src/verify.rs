@@ -194,16 +194,31 @@ pub fn operations(change: &automerge::Change) -> Result<automerge::ExpandedChang
 /// True when a key holding `grants` may write document `doc` at all. Registers: the centre's
 /// sevika and the sector's supervisor. Tickets: anyone whose scope contains the ticket's (its
 /// raiser, the sector supervisor, and the block, district and state relays and operators above
-/// it); what each may do inside a ticket is decided per event by `ticket::state`.
+/// it), and any phone of the ticket's block as a carrier ([`only_carries`]); what each may do
+/// inside a ticket is decided per event by `ticket::state`.
 pub fn may_write(doc: &DocId, grants: &[Grant]) -> bool {
     grants.iter().any(|g| match doc.kind {
-        DocKind::Ticket(_) => g.scope.contains(&doc.scope),
+        DocKind::Ticket(_) => g.scope.contains(&doc.scope) || carrier_of(doc, g),
         _ => match g.role {
             Role::Sevika => g.scope == doc.scope,
             Role::Supervisor => g.scope.contains(&doc.scope),
             _ => false,
         },
     })
+}
+
+/// A sevika's or supervisor's phone of the ticket's block: it may write the ticket only to say it
+/// carried it.
+fn carrier_of(doc: &DocId, g: &Grant) -> bool {
+    let block = |s: &crate::scope::Scope| s.ancestor(crate::scope::Level::Block);
+    matches!(g.role, Role::Sevika | Role::Supervisor)
+        && block(&g.scope).is_some()
+        && block(&g.scope) == block(&doc.scope)
+}
+
+/// True when `grants` let their key write ticket `doc` only as a carrier.
+pub fn only_carries(doc: &DocId, grants: &[Grant]) -> bool {
+    !grants.iter().any(|g| g.scope.contains(&doc.scope))
 }
 
 /// Checks a signed change against the trust store (see the module docs).
@@ -232,7 +247,13 @@ pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rej
     let expanded = operations(&change)?;
     let forbidden = |why: String| Rejection::Forbidden { doc: signed.doc.to_string(), why };
     let events = match signed.doc.kind {
-        DocKind::Ticket(_) => ticket_events(&signed.doc, &change, &expanded, author, at).map_err(forbidden)?,
+        DocKind::Ticket(_) => {
+            let events = ticket_events(&signed.doc, &change, &expanded, author, at).map_err(forbidden)?;
+            if only_carries(&signed.doc, &grants) && events.iter().any(|e| e.action != Action::Carried) {
+                return Err(forbidden("a phone of another centre only notes that it carried the ticket".into()));
+            }
+            events
+        }
         _ => {
             register_operations(&expanded, &author).map_err(forbidden)?;
             Vec::new()

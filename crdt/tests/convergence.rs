@@ -143,6 +143,7 @@ fn ticket_action(kind: u8, w: &World) -> Action {
         4 => Action::PulledUp { text: "ours".into() },
         5 => Action::Resolved { text: "done".into() },
         6 => Action::Reopened { text: "again".into() },
+        7 => Action::Carried,
         _ => Action::Confirmed,
     }
 }

@@ -43,6 +43,7 @@ fn action_strategy() -> impl Strategy<Value = Action> {
     prop_oneof![
         Just(Action::Received),
         Just(Action::Confirmed),
+        Just(Action::Carried),
         text.prop_map(|text| Action::Commented { text }),
         any::<u8>().prop_map(|k| Action::Assigned { to: Keypair::from_secret([k; 32]).public() }),
         text.prop_map(|text| Action::Escalated { text }),

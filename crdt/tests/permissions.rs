@@ -259,6 +259,33 @@ fn the_raiser_comments_reopens_and_confirms() {
 }
 
 #[test]
+fn another_phone_carries_once_until_a_relay_has_it() {
+    let w = World::new();
+    let (mut doc, _) = raise(&w, &w.sevika, AWC);
+    act(&w, &mut doc, &w.sevika, Action::Carried, 1);
+    assert!(refused(&last_outcome(&w, &doc)), "the raiser does not carry her own ticket");
+    act(&w, &mut doc, &w.block_op, Action::Carried, 2);
+    assert!(refused(&last_outcome(&w, &doc)), "an operator is not a phone");
+    act(&w, &mut doc, &w.sevika2, Action::Carried, 3);
+    assert_eq!(last_outcome(&w, &doc), Outcome::Accepted);
+    act(&w, &mut doc, &w.sevika2, Action::Carried, 4);
+    assert!(refused(&last_outcome(&w, &doc)), "once per phone");
+    act(&w, &mut doc, &w.supervisor, Action::Carried, 5);
+    assert_eq!(last_outcome(&w, &doc), Outcome::Accepted);
+    act(&w, &mut doc, &w.block, Action::Received, 6);
+    act(&w, &mut doc, &w.sevika2, Action::Carried, 7);
+    assert!(refused(&last_outcome(&w, &doc)), "the relay has it now");
+    let s = state(&w, &doc);
+    let carriers: Vec<_> = s.carried_by.iter().map(|(k, _)| *k).collect();
+    assert_eq!(carriers, vec![w.sevika2.public(), w.supervisor.public()]);
+    assert_eq!((s.status, s.tier), (Status::Open, Tier::Block), "carrying changes nothing else");
+    // A carrier may write nothing else into the ticket: verification refuses the change itself.
+    let comment = Action::Commented { text: text("x") };
+    let err = sampark_crdt::ticket::append(&mut doc, &w.sevika2, comment, at(8), &w.trust).unwrap_err();
+    assert!(err.to_string().contains("only notes that it carried"), "{err}");
+}
+
+#[test]
 fn nobody_else_speaks_for_the_raiser() {
     let w = World::new();
     let (mut doc, _) = raise(&w, &w.sevika, AWC);

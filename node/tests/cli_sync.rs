@@ -170,7 +170,8 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
     let relay_home = block.home("relay");
     let relay = daemon(&relay_home);
     let up = sync(&phone_b, &relay.addr("quic-v1"));
-    assert_eq!((up["outcome"].as_str(), up["changes_sent"].as_u64()), (Some("complete"), Some(1)), "{up}");
+    // A's raise, and B's own signed note that it carried the ticket.
+    assert_eq!((up["outcome"].as_str(), up["changes_sent"].as_u64()), (Some("complete"), Some(2)), "{up}");
 
     // The relay has A's ticket, verified against A's certificate, which B carried too.
     let shown = on(&relay_home, &["ticket", "show", &id, "--json"]).ok().json();
@@ -178,6 +179,10 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
     assert_eq!(shown["scope"], AWC_A);
     assert_eq!(shown["timeline"][0]["capacity"], "sevika", "the raise counts: A's chain is known");
     assert_eq!(shown["carried"], false, "the relay keeps its block's tickets");
+    assert_eq!(shown["carried_by"][0]["phone"], key_b.to_hex(), "the path shows the phone that carried it");
+    assert_eq!(shown["timeline"][1]["action"], "carried");
+    let text = on(&relay_home, &["ticket", "show", &id, "--lang", "en"]).ok().stdout;
+    assert!(text.contains("carried by phones") && text.contains(&key_b.to_hex()[..8]), "{text}");
     let peers: Vec<String> = on(&relay_home, &["status", "--json"]).ok().json()["peers"]
         .as_array()
         .unwrap()
@@ -197,6 +202,8 @@ fn a_ticket_travels_phone_to_phone_to_relay() {
     let hops = shown["hops"].as_array().unwrap();
     assert_eq!(hops.len(), 1, "{shown}");
     assert_eq!(hops[0]["relay"], block.relay.public().to_hex());
+    assert_eq!(hops[0]["complete"], true, "the receipt names A's events though B added its own: {shown}");
+    assert_eq!(on(&phone_a, &["status", "--json"]).ok().json()["waiting_upward"], 0);
 }
 
 #[test]

@@ -161,6 +161,8 @@ pub enum Action {
     },
     /// The raiser confirms the resolution; the ticket is closed.
     Confirmed,
+    /// A phone that is not the raiser's took the ticket on toward the relay (a hop of its path).
+    Carried,
 }
 
 impl Action {
@@ -176,6 +178,7 @@ impl Action {
             Action::Resolved { .. } => "resolved",
             Action::Reopened { .. } => "reopened",
             Action::Confirmed => "confirmed",
+            Action::Carried => "carried",
         }
     }
 
@@ -190,6 +193,7 @@ impl Action {
             Action::Resolved { .. } => 7,
             Action::Reopened { .. } => 8,
             Action::Confirmed => 9,
+            Action::Carried => 10,
         }
     }
 
@@ -197,7 +201,7 @@ impl Action {
     pub fn precedence(&self) -> u8 {
         match self {
             Action::Raised { .. } => 0,
-            Action::Received => 1,
+            Action::Received | Action::Carried => 1,
             Action::Commented { .. } => 2,
             Action::Assigned { .. } => 3,
             Action::Resolved { .. } => 4,
@@ -228,7 +232,7 @@ impl Action {
             | Action::Reopened { text } => {
                 w.str(text);
             }
-            Action::Received | Action::Confirmed => {}
+            Action::Received | Action::Confirmed | Action::Carried => {}
         }
     }
 
@@ -254,6 +258,7 @@ impl Action {
             7 => Action::Resolved { text: text(r)? },
             8 => Action::Reopened { text: text(r)? },
             9 => Action::Confirmed,
+            10 => Action::Carried,
             other => return Err(DecodeError::invalid("action", format!("code {other}"))),
         })
     }
@@ -321,7 +326,7 @@ impl Event {
             | Action::PulledUp { text }
             | Action::Resolved { text }
             | Action::Reopened { text } => text.len(),
-            Action::Received | Action::Assigned { .. } | Action::Confirmed => 0,
+            Action::Received | Action::Assigned { .. } | Action::Confirmed | Action::Carried => 0,
         };
         if text_len > MAX_TEXT_LEN {
             return Err(EventError::TextTooLong(text_len));

@@ -5,8 +5,8 @@
 //!
 //! 1. Events are put in a *causal* order: an event comes after every event it names in `prev`.
 //!    Among events whose predecessors have all been placed, the next is the one with the lowest
-//!    `(action precedence, hybrid clock, event ID)`. Precedence, lowest first: raised, received,
-//!    commented, assigned, resolved, reopened, confirmed, pulled up, escalated. So when a
+//!    `(action precedence, hybrid clock, event ID)`. Precedence, lowest first: raised, received
+//!    and carried, commented, assigned, resolved, reopened, confirmed, pulled up, escalated. So when a
 //!    resolution and an escalation are concurrent, the resolution is judged first; clocks only
 //!    break ties between concurrent events of the same kind.
 //! 2. Events are folded in that order. Each is checked against the state reached so far and the
@@ -26,6 +26,7 @@
 //! | resolved | an operator of the holding tier | open | resolved |
 //! | reopened | the raiser | resolved | open again at the same tier; deadline waits for a new receipt |
 //! | confirmed | the raiser | resolved | closed (final) |
+//! | carried | a sevika's or supervisor's phone other than the raiser's | before any relay received it | notes a hop of the ticket's path |
 //!
 //! Deadlines are computed only from times stamped by relays and operators (received, pulled
 //! up), never from a phone's clock.
@@ -179,6 +180,8 @@ pub struct TicketState {
     pub deadline: Option<Timestamp>,
     /// When each tier first had it, by that tier's clock.
     pub received: BTreeMap<Tier, Timestamp>,
+    /// The phones that carried it toward the relay, in order, each with its own clock's time.
+    pub carried_by: Vec<(PublicKey, Timestamp)>,
     /// The latest resolution's text, while resolved or closed.
     pub resolution: Option<String>,
     /// Every event in the order it was judged.
@@ -300,6 +303,7 @@ fn genesis(id: TicketId, raised: &Event, trust: &TrustStore) -> Result<TicketSta
         assignee: None,
         deadline: None,
         received: BTreeMap::new(),
+        carried_by: Vec::new(),
         resolution: None,
         timeline: vec![TimelineEntry {
             id: raised.id().to_string(),
@@ -362,6 +366,20 @@ impl TicketState {
                 if tier == self.tier && self.status == Status::Open && self.clock_start.is_none() {
                     self.clock_start = Some(at);
                 }
+                Ok(())
+            }
+            Action::Carried => {
+                let phone = grants.iter().any(|g| matches!(g.role, Role::Sevika | Role::Supervisor));
+                if !phone || is_raiser {
+                    return Err("only another sevika's or supervisor's phone carries a ticket".into());
+                }
+                if !self.received.is_empty() {
+                    return Err("a relay already has it".into());
+                }
+                if self.carried_by.iter().any(|(k, _)| *k == e.author) {
+                    return Err("this phone already carried it".into());
+                }
+                self.carried_by.push((e.author, at));
                 Ok(())
             }
             Action::Commented { .. } => {

@@ -235,6 +235,25 @@ impl Node {
         best.unwrap_or_else(|| mine(&[]))
     }
 
+    /// A phone that took another centre's ticket on, before any relay had it, signs that it
+    /// carried it (once), so the ticket's path shows every phone it passed through. Failing to
+    /// is logged: the ticket travels on either way.
+    fn note_carried(&mut self, id: &DocId) {
+        let grants = self.scope_grants();
+        if policy::is_relay(&grants) || policy::keeps(&grants, id) {
+            return;
+        }
+        let Ok(state) = self.ticket_state(id) else { return };
+        let me = self.public();
+        let pending = state.status == sampark_crdt::ticket::Status::Open && state.received.is_empty();
+        if !pending || state.raised_by == me || state.carried_by.iter().any(|(k, _)| *k == me) {
+            return;
+        }
+        if let Err(e) = self.act_on(id, sampark_crdt::ticket::Action::Carried) {
+            tracing::warn!(doc = %id, error = %e, "could not note that this phone carried a ticket");
+        }
+    }
+
     /// Keeps `receipt` if it is its relay's newest for its document, durably.
     fn keep_receipt(&mut self, receipt: Receipt) -> Result<(), String> {
         let known = self.receipts_of(&receipt.doc);
@@ -379,11 +398,15 @@ impl contact::Node for Node {
         for (signed, verified) in batch {
             by_doc.entry(signed.doc.clone()).or_default().push((signed, verified));
         }
+        let tickets: Vec<DocId> = by_doc.keys().filter(|id| id.kind.is_ticket()).cloned().collect();
         for (id, changes) in by_doc {
             self.deliver_doc(id, changes)?;
         }
         if self.hlc != before {
             home::save_hlc(&self.store, self.hlc).map_err(|e| e.to_string())?;
+        }
+        for id in tickets {
+            self.note_carried(&id);
         }
         self.enforce_quota()
     }

@@ -98,8 +98,11 @@ fn carried_tickets_are_dropped_once_a_receipt_shows_them_upstream() {
     assert_eq!((status.carrying.documents, status.kept.documents), (1, 0));
     assert!(b.tickets()[0].carried);
 
-    // The relay's receipt reaches B: B drops its copy, for good, and keeps the receipt.
-    let receipt = Receipt::sign(&block.relay, doc.clone(), b.heads(&doc).unwrap(), T0.plus_hours(1));
+    // B noted, signed, that it carried the ticket.
+    assert_eq!(b.ticket(&id).unwrap().carried_by[0].phone, b.public().to_hex());
+    // The relay's receipt reaches B: B drops its copy, for good, and keeps the receipt. For a
+    // ticket a relay names every change it holds (B's note too, which A never sees).
+    let receipt = Receipt::sign(&block.relay, doc.clone(), b.recent(&doc, 64), T0.plus_hours(1));
     b.learn_receipts(vec![receipt.clone()]).unwrap();
     assert!(b.document(&doc).is_none());
     let home_b = b.home().clone();

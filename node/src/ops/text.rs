@@ -62,6 +62,7 @@ pub enum Msg {
     Waiting,
     Hops,
     NoHops,
+    CarriedBy,
     Partly,
     Carried,
     NoTickets,
@@ -126,6 +127,7 @@ impl Msg {
             Msg::Waiting => ("पिछली घटना के इंतज़ार में", "waiting for an earlier event"),
             Msg::Hops => ("किस रिले तक पहुँचा", "arrived at relays"),
             Msg::NoHops => ("अभी कोई रसीद नहीं", "no receipt yet"),
+            Msg::CarriedBy => ("किन फ़ोनों ने आगे पहुँचाया", "carried by phones"),
             Msg::Partly => ("पुराना हिस्सा", "an earlier version"),
             Msg::Carried => ("दूसरे केंद्र का, ले जा रहे हैं", "carried for another centre"),
             Msg::NoTickets => ("कोई टिकट नहीं", "no tickets"),
@@ -193,6 +195,7 @@ pub fn word(value: &str, lang: Lang) -> String {
         "pulled-up" => "ऊपर लिया",
         "reopened" => "फिर खोला",
         "confirmed" => "पुष्टि की",
+        "carried" => "आगे ले गई",
         "sevika" => "सेविका",
         "supervisor" => "पर्यवेक्षिका",
         "operator" => "ऑपरेटर",
@@ -457,6 +460,12 @@ fn ticket(t: &TicketView, lang: Lang) -> String {
     }
     if t.waiting > 0 {
         let _ = writeln!(o, "  … {} {}", t.waiting, Msg::Waiting.t(lang));
+    }
+    if !t.carried_by.is_empty() {
+        let _ = writeln!(o, "{}:", Msg::CarriedBy.t(lang));
+    }
+    for c in &t.carried_by {
+        let _ = writeln!(o, "  {}  {}", short(&c.phone), format_time(c.at));
     }
     if t.hops.is_empty() {
         let _ = writeln!(o, "{}: {}", Msg::Hops.t(lang), Msg::NoHops.t(lang));

@@ -80,6 +80,15 @@ pub struct Hop {
     pub complete: bool,
 }
 
+/// A phone that carried a ticket toward the relay (its signed "carried" event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carrier {
+    /// The phone's key.
+    pub phone: String,
+    /// When it took the ticket on, by its clock (ms since the epoch).
+    pub at: i64,
+}
+
 /// Everything about one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketView {
@@ -117,6 +126,9 @@ pub struct TicketView {
     pub waiting: usize,
     /// True when this node only carries it for another centre.
     pub carried: bool,
+    /// The phones that carried it toward the relay, in order.
+    #[serde(default)]
+    pub carried_by: Vec<Carrier>,
     /// The relays whose receipts show it arrived there.
     pub hops: Vec<Hop>,
 }
@@ -139,7 +151,7 @@ fn event_view(e: &TimelineEntry) -> EventView {
         | Action::Resolved { text }
         | Action::Reopened { text } => (Some(text.clone()).filter(|t| !t.is_empty()), None),
         Action::Assigned { to } => (None, Some(to.to_hex())),
-        Action::Received | Action::Confirmed => (None, None),
+        Action::Received | Action::Confirmed | Action::Carried => (None, None),
     };
     EventView {
         id: e.id.clone(),
@@ -333,6 +345,7 @@ impl Node {
             timeline: s.timeline.iter().map(event_view).collect(),
             waiting: s.waiting,
             carried: self.carried(id),
+            carried_by: s.carried_by.iter().map(|(k, at)| Carrier { phone: k.to_hex(), at: at.0 }).collect(),
             hops: self.hops(id),
         })
     }

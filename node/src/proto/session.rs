@@ -519,7 +519,7 @@ impl Session {
         let receipts: Vec<Receipt> = self
             .received_docs
             .union(&self.offered_to_me)
-            .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), local.heads(doc)?, now)))
+            .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, now)))
             .take(MAX_RECEIPTS)
             .collect();
         if !receipts.is_empty() {
@@ -653,4 +653,20 @@ fn lacks(theirs: &DocHeads, local: &dyn Local) -> Option<Vec<ChangeHash>> {
     let mut have = known;
     have.extend(local.recent(&theirs.doc, 4 * MAX_RECENT).into_iter().filter(|h| seen.contains(&short_hash(h))));
     Some(have)
+}
+
+/// What a receipt for `doc` names: its heads; for a ticket, every change (up to
+/// [`sampark_crdt::receipt::MAX_HEADS`], the newest). A phone that carried a ticket adds its own
+/// signed "carried" event, which the raiser never holds; a receipt naming only the relay's heads
+/// would then name nothing the raiser knows, and the raiser could not tell that its own events
+/// arrived. Naming every change of a ticket (a few dozen at most) lets it.
+fn receipt_heads(local: &dyn Local, doc: &DocId) -> Option<Vec<ChangeHash>> {
+    let mut heads = local.heads(doc)?;
+    if doc.kind.is_ticket() {
+        let room = sampark_crdt::receipt::MAX_HEADS.saturating_sub(heads.len());
+        let older: Vec<ChangeHash> =
+            local.recent(doc, room + heads.len()).into_iter().filter(|h| !heads.contains(h)).collect();
+        heads.extend(older.into_iter().rev().take(room));
+    }
+    Some(heads)
 }
