@@ -246,8 +246,27 @@ async fn wait_text(c: &Client, css: &str, what: &str, ok: impl Fn(&str) -> bool)
     }
 }
 
+/// With `SAMPARK_DASHBOARD_SHOTS=DIR`, saves what the page shows as `DIR/NAME.png`, to look at.
+async fn shot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("SAMPARK_DASHBOARD_SHOTS") {
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
+    }
+}
+
+/// Clicks the element matching `css`, waiting for it, and again if the page redrew it meanwhile.
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    let started = Instant::now();
+    loop {
+        let clicked = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) if started.elapsed() > PATIENCE => panic!("could not click {css}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 async fn type_into(c: &Client, css: &str, keys: &str) {
@@ -313,6 +332,7 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     c.goto(&format!("{base}/")).await.unwrap();
     wait_text(&c, "#login-title", "the Hindi login form", |t| t.contains("लॉग इन")).await;
     assert_eq!(js(&c, "return document.documentElement.lang").await, "hi");
+    shot(&c, "1-login").await;
 
     // A wrong password: refused, in words, and the form stays.
     type_into(&c, "#login-user", USER).await;
@@ -320,6 +340,7 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     click(&c, "#login-submit").await;
     wait_text(&c, "#login-error", "the wrong-password message", |t| t.contains("पासवर्ड गलत")).await;
     assert!(!text(&c, "#login-view").await.is_empty(), "the login form is still shown");
+    shot(&c, "2-wrong-password").await;
 
     // The right password, submitted with the Enter key: the queue, with the ticket and its
     // countdown (the relay stamped receipt when the ticket arrived: the block's 48 hours run).
@@ -331,6 +352,7 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     let cells = text(&c, &row).await;
     assert!(cells.contains(PROBLEM) && cells.contains(AWC) && cells.contains("खुला"), "{cells}");
     assert!(text(&c, "#who-name").await.contains(USER));
+    shot(&c, "3-queue-hi").await;
 
     // English, remembered across a reload (and the session with it).
     click(&c, ".lang-button[data-lang='en']").await;
@@ -339,6 +361,14 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     let countdown = wait_text(&c, &format!("{row} .countdown"), "the English countdown", |t| t.ends_with("left")).await;
     assert!(countdown.contains("day") || countdown.contains("hour"), "{countdown}");
     assert_eq!(js(&c, "return document.documentElement.lang").await, "en");
+    shot(&c, "4-queue-en").await;
+
+    // The centres: the sevika's phone was in contact just now; one open ticket.
+    click(&c, "#nav-centres").await;
+    let centre = wait_text(&c, "#centres-body tr", "the centre", |t| t.contains(AWC)).await;
+    assert!(!centre.contains("never") && !centre.contains("over 7 days") && centre.contains("ago"), "{centre}");
+    shot(&c, "5-centres-en").await;
+    click(&c, "#nav-queue").await;
 
     // The ticket: its timeline (raised by the sevika, received by the block relay) and path.
     click(&c, &format!("{row} a.ticket-link")).await;
@@ -353,6 +383,7 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
         path.contains("Reached the Block helpdesk") && path.contains("District helpdesk: not reached yet"),
         "{path}"
     );
+    shot(&c, "6-ticket-en").await;
 
     // Back to Hindi, and resolve it with the button.
     click(&c, ".lang-button[data-lang='hi']").await;
@@ -365,6 +396,7 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     let timeline = text(&c, "#ticket-timeline").await;
     assert!(timeline.contains("हल किया") && timeline.contains(USER) && timeline.contains(RESOLUTION), "{timeline}");
     assert!(text(&c, "#action-buttons").await.lines().all(|b| b != "हल दर्ज करें"), "no second resolution offered");
+    shot(&c, "7-resolved-hi").await;
 
     // The JSON API: resolved, by the operator's key, as an operator of the block.
     let shown = api(&c, &format!("/api/tickets/{ticket}")).await;

@@ -41,7 +41,7 @@
       'queue.title': 'टिकट कतार',
       'queue.caption': 'टिकट, समय-सीमा के क्रम में',
       'queue.empty': 'इन शर्तों पर कोई टिकट नहीं है।',
-      'queue.summary': '{count} टिकट, {overdue} की समय-सीमा बीत चुकी · {time} पर ताज़ा किया',
+      'queue.summary': 'टिकट: {count} · समय-सीमा बीत चुकी: {overdue} · {time} पर ताज़ा किया',
       'filter.status': 'स्थिति',
       'filter.tier': 'स्तर',
       'filter.category': 'समस्या का प्रकार',
@@ -103,9 +103,9 @@
       'ticket.receipts': 'रिले की रसीदें',
       'ticket.receipts.none': 'अभी कोई रसीद नहीं।',
       'ticket.timeline': 'घटनाक्रम',
+      'ticket.waiting': 'और {n} घटनाएँ किसी पिछली घटना के पहुँचने की प्रतीक्षा में हैं।',
       'ticket.actions': 'कार्रवाई',
       'ticket.loading': 'टिकट खुल रहा है…',
-      'fact.status': 'स्थिति',
       'fact.tier': 'किस स्तर पर',
       'fact.category': 'प्रकार',
       'fact.centre': 'केंद्र',
@@ -138,6 +138,7 @@
       'action.resolved': 'हल किया',
       'action.reopened': 'फिर से खोला',
       'action.confirmed': 'हल की पुष्टि',
+      'action.carried': 'दूसरे फ़ोन ने आगे पहुँचाया',
       'action.text': 'संदेश (टिप्पणी, हल, या ऊपर भेजने का कारण)',
       'action.assign.to': 'किसे सौंपें (उपयोगकर्ता नाम या कुंजी)',
       'action.do.comment': 'टिप्पणी जोड़ें',
@@ -163,7 +164,7 @@
       'centres.intro': 'आखिरी संपर्क: इस रिले से केंद्र की सेविका के फ़ोन का आखिरी सीधा संपर्क। जिन केंद्रों से 7 दिन से न संपर्क हुआ, न नया डेटा आया, वे चिह्नित हैं।',
       'centres.caption': 'केंद्र, सबसे पुराने संपर्क पहले',
       'centres.empty': 'अभी किसी केंद्र से संपर्क नहीं हुआ है।',
-      'centres.summary': '{count} केंद्र, {stale} से 7 दिन से ज़्यादा समय से संपर्क नहीं',
+      'centres.summary': 'केंद्र: {count} · 7 दिन से न संपर्क, न नया डेटा: {stale}',
       'centres.stale': '⚠ 7 दिन से ज़्यादा',
       'centres.tickets': 'टिकट देखें',
 
@@ -197,7 +198,7 @@
       'queue.title': 'Ticket queue',
       'queue.caption': 'Tickets, by deadline',
       'queue.empty': 'No tickets match these filters.',
-      'queue.summary': '{count} tickets, {overdue} overdue · updated at {time}',
+      'queue.summary': 'Tickets: {count} · overdue: {overdue} · updated at {time}',
       'filter.status': 'Status',
       'filter.tier': 'Tier',
       'filter.category': 'Problem area',
@@ -259,9 +260,9 @@
       'ticket.receipts': 'Relay receipts',
       'ticket.receipts.none': 'No receipts yet.',
       'ticket.timeline': 'Timeline',
+      'ticket.waiting': '{n} more events are waiting for an earlier event to arrive.',
       'ticket.actions': 'Actions',
       'ticket.loading': 'Opening the ticket…',
-      'fact.status': 'Status',
       'fact.tier': 'Held by tier',
       'fact.category': 'Problem area',
       'fact.centre': 'Centre',
@@ -294,6 +295,7 @@
       'action.resolved': 'Resolved',
       'action.reopened': 'Reopened',
       'action.confirmed': 'Resolution confirmed',
+      'action.carried': 'Carried on by another phone',
       'action.text': 'Message (comment, resolution, or why it goes up)',
       'action.assign.to': 'Assign to (user name or key)',
       'action.do.comment': 'Add comment',
@@ -319,7 +321,7 @@
       'centres.intro': 'Last contact: when the centre’s sevika’s phone last synced with this relay directly. Centres with neither a contact nor new data for 7 days are marked.',
       'centres.caption': 'Centres, oldest contact first',
       'centres.empty': 'No centre has been in contact yet.',
-      'centres.summary': '{count} centres, {stale} not heard from for more than 7 days',
+      'centres.summary': 'Centres: {count} · no contact or new data for 7 days: {stale}',
       'centres.stale': '⚠ over 7 days',
       'centres.tickets': 'Show tickets',
 
@@ -775,7 +777,7 @@
         el('td', { class: 'centre', text: ticketCentre(row) }),
         el('td', { text: t('category.' + row.category) }),
         el('td', { class: 'problem-cell', title: text.length > 120 ? text : null, text: text.length > 120 ? text.slice(0, 117) + '…' : text }),
-        el('td', { text: t('status.' + row.status) }),
+        el('td', {}, t('status.' + row.status), row.assigned_to ? el('div', { class: 'assignee', text: '→ ' + assignee(row) }) : null),
         el('td', { text: row.tier ? t('tier.' + row.tier) : '' }),
         el('td', { class: 'when' }, el('time', { datetime: new Date(row.raised_at || 0).toISOString(), text: fmtDate(row.raised_at) })),
         el(
@@ -853,7 +855,6 @@
     if (c.overdue) badges.append(' ', el('strong', { class: 'badge badge-overdue', text: t('badge.overdue') }));
 
     const facts = clear($('ticket-facts'));
-    fact(facts, 'fact.status', t('status.' + tk.status));
     fact(facts, 'fact.tier', tk.tier ? t('tier.' + tk.tier) : '');
     fact(facts, 'fact.category', t('category.' + tk.category));
     fact(facts, 'fact.centre', ticketCentre(tk));
@@ -917,6 +918,7 @@
       );
       list.append(item);
     }
+    if (tk.waiting > 0) list.append(el('li', { class: 'muted waiting', text: t('ticket.waiting', { n: tk.waiting }) }));
   }
 
   // Which actions make sense for this person on this ticket.
