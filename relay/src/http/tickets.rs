@@ -75,9 +75,12 @@ struct Step {
     refused: Option<String>,
 }
 
-/// A relay whose signed receipt shows the ticket arrived there.
+/// A hop of the ticket's path: a phone that signed that it carried the ticket on, or a relay
+/// whose signed receipt shows the ticket arrived there.
 #[derive(Debug, Clone, Serialize)]
 struct Hop {
+    /// `phone` or `relay`.
+    kind: &'static str,
     key: String,
     short: String,
     role: Option<String>,
@@ -236,14 +239,15 @@ fn step(state: &AppState, node: &ops::Node, e: &EventView) -> Step {
 
 fn detail(state: &AppState, node: &ops::Node, view: &TicketView) -> Detail {
     let tier_at = |t: &str| view.received.get(t).copied();
-    let path = view
-        .hops
-        .iter()
-        .map(|h| {
-            let w = who(state, node, &h.relay, h.at);
-            Hop { key: w.key, short: w.short, role: w.role, scope: w.scope, at: h.at, complete: h.complete }
-        })
-        .collect();
+    let phones = view.carried_by.iter().map(|c| {
+        let w = who(state, node, &c.phone, c.at);
+        Hop { kind: "phone", key: w.key, short: w.short, role: w.role, scope: w.scope, at: c.at, complete: true }
+    });
+    let relays = view.hops.iter().map(|h| {
+        let w = who(state, node, &h.relay, h.at);
+        Hop { kind: "relay", key: w.key, short: w.short, role: w.role, scope: w.scope, at: h.at, complete: h.complete }
+    });
+    let path = phones.chain(relays).collect();
     Detail {
         row: row_of(state, view, node.now()),
         full_text: view.text.clone(),
