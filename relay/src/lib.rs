@@ -6,8 +6,10 @@
 //! crate adds the relay's own duties: provisioning the trust chain ([`provision`]) and, on the
 //! tickets it holds, receipt stamps and escalation when a tier's deadline passes ([`duties`]).
 //! Its helpdesk operators ([`operators`]) work the queue through the HTTP API and dashboard
-//! ([`http`]), signing with their own keys. Tier policies and SMS alerts come next.
+//! ([`http`]), signing with their own keys. SMS alerts to beneficiaries and workers are
+//! computed from the registers the block relay holds and sent through a Kannel gateway ([`alerts`]).
 
+pub mod alerts;
 pub mod demo;
 pub mod duties;
 pub mod http;
