@@ -173,24 +173,26 @@ impl Chain {
         Chain { dir, operator: added["key"].as_str().unwrap().parse().unwrap() }
     }
 
-    /// `sampark-relay run` on the block's home: libp2p on loopback TCP, the helpdesk on `http`.
-    fn run_block(&self, http: u16) -> (Proc, String) {
+    /// `sampark-relay run` on the block's home with `args`: libp2p on loopback TCP, the helpdesk
+    /// on `http`.
+    fn run_block(&self, http: u16, args: &[&str]) -> (Proc, String) {
         let home = self.home("block");
         let relay = Proc::spawn(
-            Command::new(BIN).env("RUST_LOG", "info").args([
-                "run",
-                "--home",
-                p(&home),
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--api",
-                "127.0.0.1:0",
-                "--no-mdns",
-                "--duty-every",
-                "1",
-                "--http",
-                &format!("127.0.0.1:{http}"),
-            ]),
+            Command::new(BIN)
+                .env("RUST_LOG", "info")
+                .args([
+                    "run",
+                    "--home",
+                    p(&home),
+                    "--listen",
+                    "/ip4/127.0.0.1/tcp/0",
+                    "--api",
+                    "127.0.0.1:0",
+                    "--no-mdns",
+                    "--http",
+                    &format!("127.0.0.1:{http}"),
+                ])
+                .args(args),
             &self.home("block.log"),
             false,
         );
@@ -286,10 +288,21 @@ async fn api(c: &Client, path: &str) -> Value {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_works_a_ticket_in_a_real_browser() {
-    let Some((chromium, chromedriver)) = browser() else { return };
-    let started = Instant::now();
+/// A running block relay holding a ticket the phone raised and synced, and a browser.
+struct Setup {
+    chain: Chain,
+    ticket: String,
+    relay_addr: String,
+    base: String,
+    c: Client,
+    // Dropped last: the browser, then the relay.
+    _driver: Proc,
+    _relay: Proc,
+}
+
+/// The chain, the relay run with `relay_args`, the phone's ticket synced to it, and a headless
+/// Chromium on a fresh profile at 1366×768.
+async fn setup((chromium, chromedriver): (PathBuf, PathBuf), relay_args: &[&str]) -> Setup {
     let chain = Chain::new();
 
     // The sevika raises a ticket on her phone and it reaches the running relay.
@@ -298,12 +311,11 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
         phone.raise("login-enrolment", PROBLEM).unwrap().id
     };
     let http = free_port();
-    let (_relay, relay_addr) = chain.run_block(http);
+    let (relay, relay_addr) = chain.run_block(http, relay_args);
     chain.sync_phone(&relay_addr).await;
 
-    // The browser.
     let driver_port = free_port();
-    let _driver = Proc::spawn(
+    let driver = Proc::spawn(
         Command::new(&chromedriver).arg(format!("--port={driver_port}")),
         &chain.home("chromedriver.log"),
         true,
@@ -326,7 +338,21 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .expect("chromedriver did not start a browser session");
-    let base = format!("http://127.0.0.1:{http}");
+    Setup { chain, ticket, relay_addr, base: format!("http://127.0.0.1:{http}"), c, _driver: driver, _relay: relay }
+}
+
+/// Logs in with the right password, submitted with the Enter key; waits for the queue.
+async fn log_in(c: &Client) {
+    type_into(c, "#login-user", USER).await;
+    type_into(c, "#login-password", &format!("{PASSWORD}\u{E007}")).await;
+    wait_text(c, "#queue-title", "the queue", |t| t == "टिकट कतार" || t == "Ticket queue").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_works_a_ticket_in_a_real_browser() {
+    let Some(tools) = browser() else { return };
+    let started = Instant::now();
+    let Setup { chain, ticket, relay_addr, base, c, _driver, _relay } = setup(tools, &["--duty-every", "1"]).await;
 
     // The login form, in Hindi by default.
     c.goto(&format!("{base}/")).await.unwrap();
@@ -342,15 +368,18 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     assert!(!text(&c, "#login-view").await.is_empty(), "the login form is still shown");
     shot(&c, "2-wrong-password").await;
 
-    // The right password, submitted with the Enter key: the queue, with the ticket and its
-    // countdown (the relay stamped receipt when the ticket arrived: the block's 48 hours run).
-    type_into(&c, "#login-password", &format!("{PASSWORD}\u{E007}")).await;
+    // The right password: the queue, with the ticket and its countdown (the relay stamped
+    // receipt when the ticket arrived: the block's 48 hours run).
+    log_in(&c).await;
     let row = format!("#queue-body tr[data-id='{ticket}']");
-    wait_text(&c, "#queue-title", "the queue", |t| t == "टिकट कतार").await;
+    assert_eq!(text(&c, "#queue-title").await, "टिकट कतार");
     let countdown = wait_text(&c, &format!("{row} .countdown"), "the Hindi countdown", |t| t.ends_with("बाकी")).await;
     assert!(countdown.contains("दिन") || countdown.contains("घंटे"), "{countdown}");
     let cells = text(&c, &row).await;
     assert!(cells.contains(PROBLEM) && cells.contains(AWC) && cells.contains("खुला"), "{cells}");
+    assert!(
+        !cells.contains("देर") && js(&c, &format!("return document.querySelector(\"{row}\").className")).await == ""
+    );
     assert!(text(&c, "#who-name").await.contains(USER));
     shot(&c, "3-queue-hi").await;
 
@@ -426,4 +455,41 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     );
     assert_eq!(resolved.refused, None);
     println!("dashboard test: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_ticket_is_marked_in_words_not_colour_alone() {
+    let Some(tools) = browser() else { return };
+    // The block has 3 seconds; the relay does its duties after contacts and then only hourly, so
+    // the ticket stays overdue at the block instead of being escalated at once.
+    let s = setup(tools, &["--duty-every", "3600", "--block-deadline", "3s"]).await;
+    let c = &s.c;
+    c.goto(&format!("{}/", s.base)).await.unwrap();
+    log_in(c).await;
+
+    // Shown again ("दिखाएँ") until the relay says the deadline has passed.
+    let row = format!("#queue-body tr[data-id='{}']", s.ticket);
+    let overdue = format!("return document.querySelector(\"{row}\")?.classList.contains('overdue') === true");
+    let started = Instant::now();
+    while js(c, &overdue).await != true {
+        assert!(started.elapsed() < PATIENCE, "the ticket never showed as overdue: {}", text(c, "body").await);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        click(c, "#filters button[type='submit']").await;
+    }
+    let cell = text(c, &format!("{row} .deadline")).await;
+    assert!(cell.contains("⚠ देर") && cell.contains("समय-सीमा") && cell.contains("बीत"), "{cell}");
+    assert!(text(c, "#queue-summary").await.contains("समय-सीमा बीत चुकी: 1"));
+    shot(c, "8-overdue-hi").await;
+
+    click(c, ".lang-button[data-lang='en']").await;
+    let cell = wait_text(c, &format!("{row} .deadline"), "the English overdue mark", |t| t.contains("⚠ Overdue")).await;
+    assert!(cell.contains("overdue by"), "{cell}");
+    click(c, &format!("{row} a.ticket-link")).await;
+    wait_text(c, "#ticket-badges", "the overdue badge on the ticket", |t| {
+        t.contains("Open") && t.contains("⚠ Overdue")
+    })
+    .await;
+    assert!(text(c, "#ticket-facts").await.contains("overdue by"));
+    shot(c, "9-overdue-ticket-en").await;
+    s.c.clone().close().await.unwrap();
 }

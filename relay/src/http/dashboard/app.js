@@ -85,6 +85,7 @@
 
       'deadline.left': '{span} बाकी',
       'deadline.overdue': 'समय-सीमा {span} पहले बीत गई',
+      'deadline.overdue.moment': 'समय-सीमा अभी-अभी बीती',
       'deadline.none': 'समय-सीमा अभी शुरू नहीं हुई',
       'deadline.done': '—',
       'badge.overdue': '⚠ देर',
@@ -242,6 +243,7 @@
 
       'deadline.left': '{span} left',
       'deadline.overdue': 'overdue by {span}',
+      'deadline.overdue.moment': 'overdue by less than a minute',
       'deadline.none': 'deadline not started yet',
       'deadline.done': '—',
       'badge.overdue': '⚠ Overdue',
@@ -446,7 +448,8 @@
     if (row.deadline === null || row.deadline === undefined) return { text: t('deadline.none'), overdue: false };
     const left = row.deadline - serverNow();
     if (left > 0 && !row.overdue) return { text: t('deadline.left', { span: span(left) }), overdue: false };
-    return { text: t('deadline.overdue', { span: span(Math.max(0, -left)) }), overdue: true };
+    const late = Math.max(0, -left);
+    return { text: late < MINUTE ? t('deadline.overdue.moment') : t('deadline.overdue', { span: span(late) }), overdue: true };
   }
 
   function shortKey(key) {
