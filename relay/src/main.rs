@@ -15,8 +15,8 @@ use sampark_node::daemon;
 use sampark_node::home::Home;
 use sampark_node::ops::EnrolFile;
 use sampark_node::ops::enrol::enroll_home;
-use sampark_relay::duties;
 use sampark_relay::provision::{self, Tier};
+use sampark_relay::{alerts, duties};
 
 /// Sampark's relays: the block helpdesk's laptop, the district office, the state data hub.
 ///
@@ -31,6 +31,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the `run` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Make a relay's home and key. With `--tier state`, also the state's root of trust.
@@ -149,6 +151,8 @@ enum Command {
         /// Do not serve the helpdesk HTTP API.
         #[arg(long)]
         no_http: bool,
+        #[command(flatten)]
+        sms: SmsArgs,
     },
     /// Add, list or remove the helpdesk operators who log in to this relay's dashboard.
     Operator {
@@ -173,6 +177,66 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<std::ffi::OsString>,
     },
+}
+
+/// SMS alerts (a block relay computes them; see docs/operations.md).
+#[derive(clap::Args)]
+struct SmsArgs {
+    /// Kannel's sendsms interface (the smsbox), e.g. http://127.0.0.1:13013; without it alerts
+    /// are computed and queued but not sent.
+    #[arg(long, value_name = "URL")]
+    sms_gateway: Option<String>,
+    /// The Kannel sendsms-user's username.
+    #[arg(long, value_name = "USER", default_value = "sampark")]
+    sms_user: String,
+    /// A file whose first line is the sendsms-user's password.
+    #[arg(long, value_name = "FILE")]
+    sms_password_file: Option<PathBuf>,
+    /// The sender ID the messages come from.
+    #[arg(long, value_name = "ID", default_value = "ICDSBR")]
+    sms_from: String,
+    /// How often to compute alerts and send what is ready.
+    #[arg(long, value_name = "SPAN", default_value = "60s", value_parser = duties::parse_span)]
+    alerts_every: Duration,
+    /// The wait before retrying a failed message, doubled at each failure.
+    #[arg(long, value_name = "SPAN", default_value = "30s", value_parser = duties::parse_span)]
+    sms_retry: Duration,
+    /// The longest wait between retries.
+    #[arg(long, value_name = "SPAN", default_value = "1h", value_parser = duties::parse_span)]
+    sms_retry_max: Duration,
+}
+
+impl SmsArgs {
+    /// The alerts' options; fails when the password file does not read.
+    fn options(&self) -> Result<alerts::Options, String> {
+        let gateway = match &self.sms_gateway {
+            None => None,
+            Some(url) => {
+                let password = match &self.sms_password_file {
+                    Some(file) => std::fs::read_to_string(file)
+                        .map_err(|e| format!("--sms-password-file {}: {e}", file.display()))?
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    None => String::new(),
+                };
+                Some(alerts::Gateway {
+                    url: url.clone(),
+                    user: self.sms_user.clone(),
+                    password,
+                    from: self.sms_from.clone(),
+                })
+            }
+        };
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        let backoff = alerts::Backoff {
+            first_ms: ms(self.sms_retry),
+            cap_ms: ms(self.sms_retry_max),
+            ..alerts::Backoff::default()
+        };
+        Ok(alerts::Options { gateway, every: self.alerts_every, backoff, settings: Default::default() })
+    }
 }
 
 /// The relay's duties on its tickets (receipts, escalation on deadline), logged as they happen.
@@ -270,6 +334,7 @@ fn main() -> ExitCode {
             district_deadline,
             http,
             no_http,
+            sms,
         } => {
             let config = daemon::Config {
                 home: Home::new(home),
@@ -283,7 +348,7 @@ fn main() -> ExitCode {
                 keep_registers,
                 deadlines: duties::deadlines(block_deadline, district_deadline),
             };
-            run(config, (!no_http).then_some(http))
+            sms.options().and_then(|options| run(config, (!no_http).then_some(http), options))
         }
         Command::Operator { command } => sampark_relay::operators::cli::run(command, now()),
         Command::Phone { .. } | Command::Demo(_) => Ok(()),
@@ -297,17 +362,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the relay's daemon, with the helpdesk HTTP API on `http` unless it is `None`.
-fn run(config: daemon::Config, http: Option<SocketAddr>) -> Result<(), String> {
+/// Runs the relay's daemon, with the helpdesk HTTP API on `http` unless it is `None`, and its
+/// SMS alerts.
+fn run(config: daemon::Config, http: Option<SocketAddr>, sms: alerts::Options) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("could not start the runtime: {e}"))?;
     runtime.block_on(async {
+        let (outbox, alerts_task) = alerts::start(&config.home, sms)?;
         let extra = match http {
-            Some(addr) => Some(sampark_relay::http::start(addr, &config.home).await?),
-            None => None,
+            Some(addr) => {
+                let helpdesk = sampark_relay::http::start_with(addr, &config.home, Some(outbox)).await?;
+                alerts::together(helpdesk, alerts_task)
+            }
+            None => alerts_task,
         };
-        daemon::run_with(config, daemon::shutdown_signal(), extra).await.map_err(|e| e.to_string())
+        daemon::run_with(config, daemon::shutdown_signal(), Some(extra)).await.map_err(|e| e.to_string())
     })
 }

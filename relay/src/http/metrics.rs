@@ -10,6 +10,7 @@
 //! | `sampark_centres_stale{days="7"}` | gauge | centres with no contact nor change for 7 days ([`super::centres`]) |
 //! | `sampark_sessions` | gauge | helpdesk sessions open |
 //! | `sampark_http_requests_total{code}` | counter | helpdesk HTTP answers since start, by status code |
+//! | `sampark_sms{state}` | gauge | SMS alerts in the outbox, by state (`queued`, `sending`, `sent`, `failed`, `given-up`) |
 //!
 //! The figures are computed when scraped, with the node locked, like any request.
 
@@ -26,6 +27,7 @@ use sampark_node::ops;
 
 use super::centres::{STALE_DAYS, stale_count};
 use super::{AppState, with_node};
+use crate::alerts::State as SmsState;
 
 /// HTTP answers by status code, since start.
 #[derive(Debug, Default)]
@@ -92,7 +94,7 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-fn render(f: &Figures, sessions: usize, requests: &BTreeMap<u16, u64>) -> String {
+fn render(f: &Figures, sessions: usize, requests: &BTreeMap<u16, u64>, sms: &BTreeMap<SmsState, u64>) -> String {
     let mut out = String::new();
     family(&mut out, "sampark_tickets", "gauge", "Tickets held, by holding tier and status.");
     for tier in [Tier::Block, Tier::District, Tier::State] {
@@ -120,6 +122,10 @@ fn render(f: &Figures, sessions: usize, requests: &BTreeMap<u16, u64>) -> String
     for (code, n) in requests {
         let _ = writeln!(out, "sampark_http_requests_total{{code=\"{code}\"}} {n}");
     }
+    family(&mut out, "sampark_sms", "gauge", "SMS alerts in the outbox, by state.");
+    for state in SmsState::ALL {
+        let _ = writeln!(out, "sampark_sms{{state=\"{}\"}} {}", state.name(), sms.get(&state).copied().unwrap_or(0));
+    }
     out
 }
 
@@ -130,7 +136,13 @@ pub(super) async fn serve(State(state): State<AppState>) -> Response {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
-    let text = render(&figures, state.0.sessions.count(), &state.0.requests.snapshot());
+    let sms = match state.0.alerts.clone() {
+        Some(outbox) => {
+            tokio::task::spawn_blocking(move || outbox.counts().unwrap_or_default()).await.unwrap_or_default()
+        }
+        None => BTreeMap::new(),
+    };
+    let text = render(&figures, state.0.sessions.count(), &state.0.requests.snapshot(), &sms);
     let mut response = text.into_response();
     response
         .headers_mut()
@@ -147,7 +159,10 @@ mod tests {
         let mut f = Figures { overdue: 1, documents: 7, store_bytes: 4096, stale: 2, ..Figures::default() };
         f.tickets.insert((Tier::Block, "open"), 3);
         let requests = BTreeMap::from([(200, 5), (401, 1)]);
-        let text = render(&f, 1, &requests);
+        let sms = BTreeMap::from([(SmsState::Sent, 2)]);
+        let text = render(&f, 1, &requests, &sms);
+        assert!(text.contains("sampark_sms{state=\"sent\"} 2\n"));
+        assert!(text.contains("sampark_sms{state=\"given-up\"} 0\n"));
         assert!(text.contains("sampark_tickets{tier=\"block\",status=\"open\"} 3\n"));
         assert!(text.contains("sampark_tickets{tier=\"state\",status=\"closed\"} 0\n"));
         assert!(text.contains("sampark_centres_stale{days=\"7\"} 2\n"));
@@ -163,6 +178,6 @@ mod tests {
                 assert!(value.parse::<f64>().is_ok(), "{line}");
             }
         }
-        assert_eq!(typed.len(), 7);
+        assert_eq!(typed.len(), 8);
     }
 }

@@ -16,6 +16,8 @@
 //! | `GET /api/tickets/{id}` | yes | `{"ticket": {...}}` with timeline, path and tiers |
 //! | `POST /api/tickets/{id}/{action}` | yes | the ticket after `comment`, `assign`, `resolve`, `escalate` or `pullup` |
 //! | `GET /api/centres` | yes | `{"centres": [...]}`: each centre's sync freshness |
+//! | `GET /api/coverage?month=&scope=` | yes | service coverage per block, sector and centre ([`coverage`]) |
+//! | `GET /api/alerts?state=` | yes | `{"outbox", "alerts": [...]}`: the SMS outbox ([`crate::alerts`]) |
 //!
 //! Sessions and CSRF are in [`sessions`]: a random session cookie (`HttpOnly; SameSite=Strict`),
 //! kept in memory, expiring after 12 hours idle; every POST but login also needs the session's
@@ -32,6 +34,7 @@
 //! passwords included. `docs/operations.md` says where to put it.
 
 mod centres;
+mod coverage;
 pub mod dashboard;
 mod login;
 pub mod metrics;
@@ -99,12 +102,22 @@ struct Inner {
     dummy_hash: String,
     sessions: Sessions,
     requests: metrics::Requests,
+    alerts: Option<crate::alerts::Outbox>,
 }
 
 impl AppState {
     /// The state for the relay `node`, with its `operators`; `None` when the node is not
     /// enrolled as a relay.
     pub fn new(node: Arc<Mutex<ops::Node>>, operators: Vec<Operator>) -> Option<AppState> {
+        AppState::new_with(node, operators, None)
+    }
+
+    /// The same, serving the SMS outbox `alerts` (`GET /api/alerts`, the `sampark_sms` metrics).
+    pub fn new_with(
+        node: Arc<Mutex<ops::Node>>,
+        operators: Vec<Operator>,
+        alerts: Option<crate::alerts::Outbox>,
+    ) -> Option<AppState> {
         let relay = node.lock().ok().and_then(|n| Relay::of(&n))?;
         let names = operators.iter().map(|o| (o.author.public(), o.user.clone())).collect();
         let operators = operators.into_iter().map(|o| (o.user.clone(), Arc::new(o))).collect();
@@ -118,6 +131,7 @@ impl AppState {
             dummy_hash,
             sessions: Sessions::new(),
             requests: metrics::Requests::default(),
+            alerts,
         })))
     }
 
@@ -224,6 +238,8 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/tickets/{id}", get(tickets::show)),
         (Method::POST, "/api/tickets/{id}/{action}", post(tickets::act)),
         (Method::GET, "/api/centres", get(centres::list)),
+        (Method::GET, "/api/coverage", get(coverage::coverage)),
+        (Method::GET, "/api/alerts", get(coverage::alerts)),
     ]
 }
 
@@ -253,6 +269,11 @@ pub async fn serve(
 /// itself ([`sampark_node::daemon::run_with`]). Fails, in plain words, when the address cannot
 /// be bound or an operator file does not read.
 pub async fn start(addr: SocketAddr, home: &Home) -> Result<Extra, String> {
+    start_with(addr, home, None).await
+}
+
+/// The same, serving the SMS outbox `alerts` too.
+pub async fn start_with(addr: SocketAddr, home: &Home, alerts: Option<crate::alerts::Outbox>) -> Result<Extra, String> {
     let operators = operators::load(home).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         format!(
@@ -266,7 +287,7 @@ pub async fn start(addr: SocketAddr, home: &Home) -> Result<Extra, String> {
     let task = move |node: Arc<Mutex<ops::Node>>, stopping: Stopping| -> Stopping {
         Box::pin(async move {
             let count = operators.len();
-            let Some(state) = AppState::new(node, operators) else {
+            let Some(state) = AppState::new_with(node, operators, alerts) else {
                 tracing::error!("the helpdesk did not start: this node is not enrolled as a relay");
                 return;
             };

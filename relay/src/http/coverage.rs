@@ -1,0 +1,104 @@
+//! `GET /api/coverage` and `GET /api/alerts`: service coverage and the SMS outbox.
+//!
+//! - **Coverage** (`?month=YYYY-MM&scope=`): [`sampark_crdt::due::coverage`] over the register
+//!   documents this relay holds inside `scope` (default: the relay's own), for the month
+//!   (default: this month by the relay's clock, in India), counted up to today while the month
+//!   is not over. Rows for the block, its sectors and its centres, each with every service's
+//!   eligible, delivered and share.
+//! - **Alerts** (`?state=queued|sending|sent|failed|given-up`): every message of the relay's
+//!   outbox ([`crate::alerts`]) with its state, attempts, last error and next try, oldest first.
+//!   A relay without an outbox (not started with one) answers an empty list.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use sampark_crdt::Scope;
+use sampark_crdt::docid::Month;
+use sampark_crdt::due::{self, Coverage, Day, Schedule, Settings};
+use serde::{Deserialize, Serialize};
+
+use super::login::session;
+use super::{ApiError, AppState, Reply, with_node};
+use crate::alerts::{Message, State as MessageState};
+
+/// The filters of `GET /api/coverage`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CoverageQuery {
+    month: Option<String>,
+    scope: Option<String>,
+}
+
+/// `GET /api/coverage`.
+pub(super) async fn coverage(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CoverageQuery>, QueryRejection>,
+) -> Reply<Coverage> {
+    session(&state, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let own = state.relay().scope.clone();
+    let scope = match q.scope.as_deref().filter(|s| !s.is_empty()) {
+        None => own.clone(),
+        Some(text) => Scope::parse(text).map_err(|e| ApiError::invalid(format!("scope: {e}")))?,
+    };
+    if !own.contains(&scope) && !scope.contains(&own) {
+        return Err(ApiError::invalid(format!("scope {scope} is outside this relay's {own}")));
+    }
+    let month = match q.month.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => {
+            let m: Month = text.parse().map_err(|_| ApiError::invalid(format!("month {text:?}: write YYYY-MM")))?;
+            Some(Day::parse(&format!("{m}-01")).map_err(|e| ApiError::invalid(e.to_string()))?)
+        }
+    };
+    let schedule = Schedule::bihar().map_err(ApiError::failed)?;
+    with_node(&state, move |node| {
+        let today = Day::of_millis_ist(node.now().0);
+        let docs = node.documents_held().filter(|d| scope.contains(&d.id().scope));
+        let c = due::coverage(docs, &schedule, Settings::default(), month.unwrap_or(today), today);
+        Ok(axum::Json(c))
+    })
+    .await
+}
+
+/// The filters of `GET /api/alerts`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AlertsQuery {
+    state: Option<String>,
+}
+
+/// The answer of `GET /api/alerts`.
+#[derive(Debug, Serialize)]
+pub(super) struct Alerts {
+    /// This relay keeps an outbox (a relay started by `run`).
+    outbox: bool,
+    /// The messages, oldest first.
+    alerts: Vec<Message>,
+}
+
+/// `GET /api/alerts`.
+pub(super) async fn alerts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<AlertsQuery>, QueryRejection>,
+) -> Reply<Alerts> {
+    session(&state, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let wanted = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(MessageState::parse(text).ok_or_else(|| {
+            ApiError::invalid(format!("state {text:?}: one of queued, sending, sent, failed, given-up"))
+        })?),
+    };
+    let Some(outbox) = state.0.alerts.clone() else {
+        return Ok(axum::Json(Alerts { outbox: false, alerts: Vec::new() }));
+    };
+    let all = tokio::task::spawn_blocking(move || outbox.all())
+        .await
+        .map_err(|e| ApiError::failed(e.to_string()))?
+        .map_err(|e| ApiError::failed(e.to_string()))?;
+    let alerts = all.into_iter().filter(|m| wanted.is_none_or(|s| m.state == s)).collect();
+    Ok(axum::Json(Alerts { outbox: true, alerts }))
+}
