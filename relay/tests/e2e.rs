@@ -117,7 +117,10 @@ fn a_ticket_raised_offline_climbs_to_the_state_and_its_resolution_comes_back() {
     for tier in ["block", "district", "state"] {
         assert!(t["received"].get(tier).is_some(), "no {tier} receipt on the phone: {t}");
     }
-    let steps: Vec<String> = actions(&t).into_iter().map(|(a, _)| a).collect();
+    // The tiers' steps in order (other events, such as a carrier's note, may come between).
+    let tier_steps = ["raised", "received", "escalated", "resolved"];
+    let steps: Vec<String> =
+        actions(&t).into_iter().map(|(a, _)| a).filter(|a| tier_steps.contains(&a.as_str())).collect();
     assert_eq!(steps, ["raised", "received", "escalated", "received", "escalated", "received", "resolved"], "{t}");
     assert!(t["timeline"].as_array().unwrap().iter().all(|e| e["refused"].is_null()), "{t}");
     let text = phone::ticket_text(&bin, &a.home, &id, "en").unwrap();
@@ -201,8 +204,13 @@ fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
     assert!(report["outcome"].as_str().unwrap().starts_with("refused"), "{report}");
     assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none());
 
-    // Work done before the revocation stays.
+    // Work done before the revocation stays; of the revoked phone's new ticket the relay holds
+    // nothing that can be shown (at most what others signed about it, waiting for a first event
+    // that will never be accepted).
     assert!(phone::ticket(&bin, &c.block.home, &before).unwrap().is_some());
-    assert_eq!(held().as_array().unwrap().len(), 1, "{}", held());
+    let list = held();
+    let shown: Vec<&Value> = list.as_array().unwrap().iter().filter(|t| t["status"] != "incomplete").collect();
+    assert_eq!(shown.len(), 1, "{list}");
+    assert_eq!(shown[0]["id"], before.as_str());
     println!("B carried the revoked phone's ticket: {carried}\nthe revoked phone's own contact: {report}");
 }
