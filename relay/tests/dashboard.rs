@@ -491,5 +491,15 @@ async fn an_overdue_ticket_is_marked_in_words_not_colour_alone() {
     .await;
     assert!(text(c, "#ticket-facts").await.contains("overdue by"));
     shot(c, "9-overdue-ticket-en").await;
+
+    // Failures are said in words: an empty resolution is caught on the page; an assignment to
+    // someone who is not an operator here is refused by the relay, in its words.
+    click(c, "#do-resolve").await;
+    wait_text(c, "#action-result", "the empty-text message", |t| t == "Write a message first.").await;
+    type_into(c, "#assign-to", "ravi").await;
+    click(c, "#do-assign").await;
+    let said = wait_text(c, "#action-result", "the relay's refusal", |t| t.starts_with("✗")).await;
+    assert!(said.contains("\"ravi\" is neither an operator of this relay nor a key"), "{said}");
+    assert!(text(c, "#ticket-badges").await.contains("Open"), "nothing changed");
     s.c.clone().close().await.unwrap();
 }
