@@ -188,7 +188,9 @@ pub fn reach_block(
         }
         Ok(())
     })?;
-    n.say("the tickets are signed by Sunita's, Rekha's and Meena's phones, never by Anita's: Anita only carried them");
+    n.say(
+        "every signature checked: each ticket was raised by its sevika's own phone; Anita and Pushpa only carried them",
+    );
     let status = phone::status(bin, &cast.anita.home)?;
     n.say(&format!(
         "the relay's signed receipts let Anita's phone drop what it carried (now {} documents)",
