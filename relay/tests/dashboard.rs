@@ -358,6 +358,9 @@ async fn an_operator_works_a_ticket_in_a_real_browser() {
     c.goto(&format!("{base}/")).await.unwrap();
     wait_text(&c, "#login-title", "the Hindi login form", |t| t.contains("लॉग इन")).await;
     assert_eq!(js(&c, "return document.documentElement.lang").await, "hi");
+    // The stylesheet applied under the page's policy (default-src 'self').
+    let band = js(&c, "return getComputedStyle(document.querySelector('header.top')).backgroundColor").await;
+    assert_eq!(band, "rgb(11, 79, 138)");
     shot(&c, "1-login").await;
 
     // A wrong password: refused, in words, and the form stays.
