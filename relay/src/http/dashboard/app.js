@@ -101,8 +101,8 @@
       'ticket.problem': 'समस्या',
       'ticket.resolution': 'हल: {text}',
       'ticket.path': 'टिकट का रास्ता',
-      'ticket.receipts': 'रिले की रसीदें',
-      'ticket.receipts.none': 'अभी कोई रसीद नहीं।',
+      'ticket.receipts': 'किन फ़ोन और रिले से होकर आया',
+      'ticket.receipts.none': 'अभी कुछ दर्ज नहीं।',
       'ticket.timeline': 'घटनाक्रम',
       'ticket.waiting': 'और {n} घटनाएँ किसी पिछली घटना के पहुँचने की प्रतीक्षा में हैं।',
       'ticket.actions': 'कार्रवाई',
@@ -120,6 +120,7 @@
       'path.reached': '{tier} हेल्पडेस्क को मिला: {at}',
       'path.notYet': '{tier} हेल्पडेस्क: अभी नहीं पहुँचा',
       'path.hop': 'रिले {hop}: {at}',
+      'path.phone': 'फ़ोन {hop} ने आगे पहुँचाया: {at}',
       'by': '{who}',
       'by.role': '{role}, {tier}',
       'refused': 'लागू नहीं हुआ: {why}',
@@ -259,8 +260,8 @@
       'ticket.problem': 'Problem',
       'ticket.resolution': 'Resolution: {text}',
       'ticket.path': 'Where the ticket has been',
-      'ticket.receipts': 'Relay receipts',
-      'ticket.receipts.none': 'No receipts yet.',
+      'ticket.receipts': 'Phones and relays it passed through',
+      'ticket.receipts.none': 'Nothing recorded yet.',
       'ticket.timeline': 'Timeline',
       'ticket.waiting': '{n} more events are waiting for an earlier event to arrive.',
       'ticket.actions': 'Actions',
@@ -278,6 +279,7 @@
       'path.reached': 'Reached the {tier} helpdesk: {at}',
       'path.notYet': '{tier} helpdesk: not reached yet',
       'path.hop': 'Relay {hop}: {at}',
+      'path.phone': 'Carried by the phone {hop}: {at}',
       'by': '{who}',
       'by.role': '{role}, {tier}',
       'refused': 'Not applied: {why}',
@@ -898,7 +900,8 @@
     const hops = tk.path || [];
     if (hops.length === 0) receipts.append(el('li', { class: 'muted', text: t('ticket.receipts.none') }));
     for (const hop of hops) {
-      receipts.append(el('li', { text: t('path.hop', { hop: who(hop), at: fmtDate(hop.at) }) }));
+      const key = hop.kind === 'phone' ? 'path.phone' : 'path.hop';
+      receipts.append(el('li', { text: t(key, { hop: who(hop), at: fmtDate(hop.at) }) }));
     }
   }
 
