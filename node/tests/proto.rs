@@ -134,6 +134,7 @@ fn peers_without_certificates_or_speaking_another_version_are_refused() {
         revocations: vec![],
         clock: Default::default(),
         keep_registers: false,
+        want_receipts: vec![],
     };
     let outs = s.handle(In::Frame(hello.encode()), &relay, now);
     let refusal = outs.iter().find_map(|o| match o {
@@ -250,6 +251,27 @@ fn a_receipt_comes_back_by_mule_and_the_carrier_drops_its_copy() {
     assert!(!sampark_node::proto::local::upstream_has(&a, &t));
     let again = contact(&mut a, &mut b);
     assert!(again.a.changes_sent >= 1);
+}
+
+/// A phone whose ticket another phone carried meets the relay later with nothing new: its
+/// hello asks receipts for its own documents no receipt covers, and the relay answers.
+#[test]
+fn a_phone_with_nothing_new_still_gets_the_relay_s_receipts() {
+    let block = Block::new();
+    let mut a = block.node(&block.sevika);
+    let mut b = block.node(&block.sevika2);
+    let mut relay = block.node(&block.relay);
+    let t = raise(&mut a, &block.sevika, AWC, 0);
+    contact(&mut a, &mut b);
+    contact(&mut b, &mut relay);
+    assert!(a.receipts(&t).is_empty(), "A has not met anyone since");
+    let met = contact(&mut a, &mut relay);
+    assert_eq!((met.a.changes_sent, met.a.changes_received), (0, 0), "nothing moves");
+    assert_eq!(a.receipts(&t).len(), 1, "but the relay's receipt comes");
+    assert!(sampark_node::proto::local::upstream_has(&a, &t));
+    // Covered now, so the next hello asks for nothing.
+    let again = contact(&mut a, &mut relay);
+    assert_eq!(again.a.changes_sent, 0);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use sampark_crdt::{Certificate, DocId, Hlc, Receipt, Revocation, SignedChange};
 use super::reconcile::{Fingerprint, Prefix};
 
 /// The protocol version this code speaks.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// Largest frame either side sends or accepts, in bytes.
 pub const MAX_FRAME: usize = 1024 * 1024;
 /// Most certificates or revocations in one message.
@@ -23,6 +23,8 @@ pub const MAX_TRUST_RECORDS: usize = 512;
 pub const MAX_PREFIXES: usize = 1024;
 /// Most documents listed in one items, offer or want message.
 pub const MAX_DOCS: usize = 4096;
+/// Most documents a hello asks receipts for.
+pub const MAX_WANT_RECEIPTS: usize = 64;
 /// Most heads of one document (concurrent writers not yet merged).
 pub const MAX_HEADS: usize = 1024;
 /// Most changes in one changes message (their bytes are bounded by [`MAX_FRAME`]).
@@ -66,6 +68,10 @@ pub enum Message {
         clock: Hlc,
         /// A district relay or state hub: it keeps registers as well as tickets.
         keep_registers: bool,
+        /// The sender's own documents that no relay's receipt covers yet (a phone's; at most
+        /// [`MAX_WANT_RECEIPTS`]): a relay that holds them answers with its receipts even when
+        /// nothing moves in the contact.
+        want_receipts: Vec<DocId>,
     },
     /// The sender will not go on, and why (read by people in logs and `sync` summaries).
     Refuse {
@@ -204,10 +210,14 @@ impl Message {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         match self {
-            Message::Hello { version, chain, revocations, clock, keep_registers } => {
+            Message::Hello { version, chain, revocations, clock, keep_registers, want_receipts } => {
                 w.u8(HELLO).u32(u32::from(*version));
                 write_trust(&mut w, chain, revocations);
                 w.i64(clock.wall).u32(clock.logical).bool(*keep_registers);
+                w.u32(count(want_receipts.len()));
+                for doc in want_receipts {
+                    w.str(&doc.to_string());
+                }
             }
             Message::Refuse { reason } => {
                 w.u8(REFUSE).str(reason);
@@ -277,7 +287,11 @@ impl Message {
                 let (chain, revocations) = read_trust(&mut r)?;
                 let clock = Hlc { wall: r.i64("clock wall")?, logical: r.u32("clock logical")? };
                 let keep_registers = r.bool("keep registers")?;
-                Message::Hello { version, chain, revocations, clock, keep_registers }
+                let n = read_count(&mut r, MAX_WANT_RECEIPTS, "documents wanting receipts")?;
+                let want_receipts = (0..n)
+                    .map(|_| DocId::parse(r.str(MAX_DOC_ID_LEN, "document id")?))
+                    .collect::<Result<_, DecodeError>>()?;
+                Message::Hello { version, chain, revocations, clock, keep_registers, want_receipts }
             }
             REFUSE => Message::Refuse { reason: r.str(MAX_REASON, "reason")?.to_owned() },
             FINGERPRINTS => {

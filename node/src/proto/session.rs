@@ -8,8 +8,8 @@ use sampark_crdt::{Certificate, DocId, Keypair, PublicKey, Receipt, Revocation, 
 
 use super::local::{Local, upstream_has};
 use super::message::{
-    DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_PREFIXES, MAX_RECEIPTS, MAX_RECENT, MAX_TRUST_RECORDS, Message,
-    ShortEntry, VERSION,
+    DocHeads, MAX_CHANGES, MAX_DOCS, MAX_FRAME, MAX_PREFIXES, MAX_RECEIPTS, MAX_RECENT, MAX_TRUST_RECORDS,
+    MAX_WANT_RECEIPTS, Message, ShortEntry, VERSION,
 };
 use super::policy::{self, Side};
 use super::reconcile::{Index, Prefix, Step, step};
@@ -146,6 +146,8 @@ pub struct Session {
     awaiting_want: bool,
     offered: BTreeSet<DocId>,
     offered_to_me: BTreeSet<DocId>,
+    /// The peer's own documents it asked receipts for (those this node shares with it).
+    wants_receipts: BTreeSet<DocId>,
     received_docs: BTreeSet<DocId>,
     signer: Option<Keypair>,
     pending: BTreeMap<DocId, Pending>,
@@ -175,6 +177,7 @@ impl Session {
             awaiting_want: false,
             offered: BTreeSet::new(),
             offered_to_me: BTreeSet::new(),
+            wants_receipts: BTreeSet::new(),
             received_docs: BTreeSet::new(),
             signer: None,
             pending: BTreeMap::new(),
@@ -266,7 +269,15 @@ impl Session {
         let revocations: Vec<Revocation> = local.trust().revocations().take(MAX_TRUST_RECORDS).cloned().collect();
         let clock = sampark_crdt::Hlc { wall: local.clock(now).0, logical: 0 };
         let keep_registers = self.config.keep_registers;
-        let message = Message::Hello { version: VERSION, chain: local.chain(), revocations, clock, keep_registers };
+        let want_receipts = wanting_receipts(local, local.clock(now));
+        let message = Message::Hello {
+            version: VERSION,
+            chain: local.chain(),
+            revocations,
+            clock,
+            keep_registers,
+            want_receipts,
+        };
         self.send(&message, out);
     }
 
@@ -293,7 +304,7 @@ impl Session {
                 self.send(&Message::Ack, out);
             }
             (Phase::Syncing, Message::Ack) => self.peer_acked = true,
-            (Phase::Syncing, Message::Receipts(receipts)) => self.on_receipts(receipts, out),
+            (Phase::Syncing, Message::Receipts(receipts)) => self.on_receipts(receipts, local, out),
             (Phase::Over, _) => {}
         }
     }
@@ -312,7 +323,9 @@ impl Session {
 
     /// Answers the peer's hello: checks it, then starts reconciling and offering.
     fn start(&mut self, hello: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
-        let Message::Hello { version, chain, revocations, keep_registers: their_keep_registers, .. } = hello else {
+        let Message::Hello { version, chain, revocations, keep_registers: their_keep_registers, want_receipts, .. } =
+            hello
+        else {
             return;
         };
         if version != VERSION {
@@ -333,6 +346,8 @@ impl Session {
             return self.refuse("this node has no valid certificate; enrol it first".into(), out);
         }
         self.peer_knows.insert(self.peer);
+        self.wants_receipts =
+            want_receipts.into_iter().filter(|d| policy::shared(&mine, &theirs, d)).take(MAX_WANT_RECEIPTS).collect();
         let (shared, others): (Vec<_>, Vec<_>) =
             local.documents().into_iter().partition(|(d, _)| policy::shared(&mine, &theirs, d));
         self.index = Index::new(shared);
@@ -505,9 +520,15 @@ impl Session {
     }
 
     /// Keeps the receipts that verify (signed by a relay over the document at the time).
-    fn on_receipts(&mut self, receipts: Vec<Receipt>, out: &mut Vec<Out>) {
+    /// A receipt this node already holds, identical, was verified when it was learnt: it is not
+    /// verified again (phones answering offers send the same receipts at contact after contact).
+    fn on_receipts(&mut self, receipts: Vec<Receipt>, local: &dyn Local, out: &mut Vec<Out>) {
         let Some(trust) = self.trust.as_ref() else { return };
-        let valid: Vec<Receipt> = receipts.into_iter().filter(|r| r.verify(trust).is_ok()).collect();
+        let valid: Vec<Receipt> = receipts
+            .into_iter()
+            .filter(|r| !local.receipts(&r.doc).contains(r))
+            .filter(|r| r.verify(trust).is_ok())
+            .collect();
         if !valid.is_empty() {
             out.push(Out::LearnReceipts(valid));
         }
@@ -519,6 +540,9 @@ impl Session {
         let receipts: Vec<Receipt> = self
             .received_docs
             .union(&self.offered_to_me)
+            .chain(self.wants_receipts.iter())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, now)))
             .take(MAX_RECEIPTS)
             .collect();
@@ -653,6 +677,24 @@ fn lacks(theirs: &DocHeads, local: &dyn Local) -> Option<Vec<ChangeHash>> {
     let mut have = known;
     have.extend(local.recent(&theirs.doc, 4 * MAX_RECENT).into_iter().filter(|h| seen.contains(&short_hash(h))));
     Some(have)
+}
+
+/// A phone's own documents that no relay's receipt covers yet, most urgent first (what its
+/// hello asks receipts for). A relay asks for none.
+fn wanting_receipts(local: &dyn Local, now: Timestamp) -> Vec<DocId> {
+    let grants = local.trust().grants(&local.key(), now);
+    if grants.is_empty() || policy::is_relay(&grants) {
+        return Vec::new();
+    }
+    let mut docs: Vec<DocId> = local
+        .documents()
+        .into_iter()
+        .map(|(doc, _)| doc)
+        .filter(|doc| policy::keeps(&grants, doc) && !upstream_has(local, doc))
+        .collect();
+    docs.sort_by_key(policy::urgency);
+    docs.truncate(MAX_WANT_RECEIPTS);
+    docs
 }
 
 /// What a receipt for `doc` names: its heads; for a ticket, every change (up to
