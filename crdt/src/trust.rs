@@ -76,8 +76,13 @@ impl TrustStore {
         self.root
     }
 
-    /// Adds a certificate whose signature verifies. Returns `false` if it was already known.
+    /// Adds a certificate whose signature verifies. Returns `false` if it was already known (an
+    /// identical certificate, signature and all, was verified when it was added: it is not
+    /// verified again, which saves a signature check per certificate in every hello).
     pub fn add_certificate(&mut self, cert: Certificate) -> Result<bool, TrustError> {
+        if self.certs.get(&cert.subject).is_some_and(|known| known.contains(&cert)) {
+            return Ok(false);
+        }
         cert.verify_signature().map_err(|_| TrustError::BadSignature("certificate"))?;
         if cert.is_self_issued() && (cert.subject != self.root || cert.role != Role::StateHub) {
             return Err(TrustError::NotRoot(cert.subject.short()));
@@ -93,6 +98,9 @@ impl TrustStore {
     /// Adds a revocation whose signature verifies. Returns `false` if it was already known.
     /// Whether it counts is decided when used (its issuer may not be known yet).
     pub fn add_revocation(&mut self, rev: Revocation) -> Result<bool, TrustError> {
+        if self.revocations.get(&rev.subject).is_some_and(|known| known.contains(&rev)) {
+            return Ok(false);
+        }
         rev.verify_signature().map_err(|_| TrustError::BadSignature("revocation"))?;
         if rev.subject == self.root {
             return Err(TrustError::RevokesRoot);
