@@ -12,21 +12,25 @@
 //! installs them). Without them the test fails saying so, unless `SAMPARK_SKIP_BROWSER=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod browser_support;
+
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser_support::{
+    PATIENCE, Proc, api, browser, click, js, launch, p, shot, text, type_into, wait_text, wait_until,
+};
+use fantoccini::Client;
 use sampark_crdt::{PublicKey, Role, Scope};
 use sampark_node::daemon::DaemonFile;
 use sampark_node::home::Home;
 use sampark_node::ops::Node;
 use sampark_node::ops::enrol::enroll_home;
 use sampark_relay::provision::{self, Tier};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sampark-relay");
 const AWC: &str = "BR/DBG/P07/S03/A0412";
@@ -34,98 +38,9 @@ const USER: &str = "asha";
 const PASSWORD: &str = "helpdesk-p07-pass";
 const PROBLEM: &str = "ऐप में लॉगिन नहीं हो रहा";
 const RESOLUTION: &str = "पासवर्ड बदला गया, अब लॉगिन हो रहा है";
-/// How long the page may take to show what a step expects.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// A child process (and everything it started, in its process group), ended when dropped.
-struct Proc {
-    child: Child,
-    group: bool,
-}
-
-impl Proc {
-    fn spawn(command: &mut Command, log: &Path, group: bool) -> Proc {
-        if group {
-            command.process_group(0);
-        }
-        let log = std::fs::File::create(log).unwrap();
-        let child = command.stdin(Stdio::null()).stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap();
-        Proc { child, group }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.group {
-            // chromedriver and the browsers it started: their whole group, by its ID.
-            let group = format!("-{}", self.child.id());
-            let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).status();
-            std::thread::sleep(Duration::from_millis(300));
-            let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
-        } else {
-            let _ = Command::new("kill").args(["-s", "TERM", "--", &self.child.id().to_string()]).status();
-            let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(5) {
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// The first of `names` found on `PATH`.
-fn on_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names.iter().flat_map(|n| std::env::split_paths(&path).map(move |dir| dir.join(n))).find(|p| p.is_file())
-}
-
-/// Chromium and chromedriver, or `None` when the run may skip (`SAMPARK_SKIP_BROWSER=1`).
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let chromium = on_path(&["chromium", "chromium-browser", "google-chrome"]);
-    let driver = on_path(&["chromedriver"]);
-    match (chromium, driver) {
-        (Some(c), Some(d)) => Some((c, d)),
-        (c, d) => {
-            let missing: Vec<&str> = [(c.is_none(), "chromium"), (d.is_none(), "chromedriver")]
-                .iter()
-                .filter(|m| m.0)
-                .map(|m| m.1)
-                .collect();
-            let why = format!(
-                "the dashboard test needs a real browser, but {} cannot be found on PATH; install the \
-                 Debian packages with `apt-get install chromium chromium-driver` (.ci/run does)",
-                missing.join(" and ")
-            );
-            if std::env::var("SAMPARK_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-                eprintln!("skipped (SAMPARK_SKIP_BROWSER=1): {why}");
-                return None;
-            }
-            panic!("{why}; or set SAMPARK_SKIP_BROWSER=1 to skip it on this machine");
-        }
-    }
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wait_until<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(v) = ready() {
-            return v;
-        }
-        assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 /// A block relay under its district and state, a sevika's phone of `AWC`, and an operator.
@@ -218,76 +133,6 @@ impl Chain {
     }
 }
 
-/// Runs `script` in the page and returns its value.
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.unwrap()
-}
-
-/// The visible text of the first element matching `css` ("" when there is none).
-async fn text(c: &Client, css: &str) -> String {
-    let v = c
-        .execute("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", vec![json!(css)])
-        .await
-        .unwrap();
-    v.as_str().unwrap_or_default().to_owned()
-}
-
-/// Waits until the text of `css` satisfies `ok`; returns it.
-async fn wait_text(c: &Client, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
-    let started = Instant::now();
-    loop {
-        let t = text(c, css).await;
-        if ok(&t) {
-            return t;
-        }
-        if started.elapsed() > PATIENCE {
-            let page = text(c, "body").await;
-            panic!("timed out waiting for {what} in {css}: it shows {t:?}\nthe page shows:\n{page}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// With `SAMPARK_DASHBOARD_SHOTS=DIR`, saves what the page shows as `DIR/NAME.png`, to look at.
-async fn shot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("SAMPARK_DASHBOARD_SHOTS") {
-        std::fs::write(Path::new(&dir).join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
-    }
-}
-
-/// Clicks the element matching `css`, waiting for it, and again if the page redrew it meanwhile.
-async fn click(c: &Client, css: &str) {
-    let started = Instant::now();
-    loop {
-        let clicked = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.click().await,
-            Err(e) => Err(e),
-        };
-        match clicked {
-            Ok(()) => return,
-            Err(e) if started.elapsed() > PATIENCE => panic!("could not click {css}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-}
-
-async fn type_into(c: &Client, css: &str, keys: &str) {
-    let field = c.find(Locator::Css(css)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(keys).await.unwrap();
-}
-
-/// The JSON of a GET to the API, fetched by the page with its session.
-async fn api(c: &Client, path: &str) -> Value {
-    c.execute_async(
-        "const done = arguments[arguments.length - 1];
-         fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done, e => done({error: String(e)}));",
-        vec![json!(path)],
-    )
-    .await
-    .unwrap()
-}
-
 /// A running block relay holding a ticket the phone raised and synced, and a browser.
 struct Setup {
     chain: Chain,
@@ -302,7 +147,7 @@ struct Setup {
 
 /// The chain, the relay run with `relay_args`, the phone's ticket synced to it, and a headless
 /// Chromium on a fresh profile at 1366×768.
-async fn setup((chromium, chromedriver): (PathBuf, PathBuf), relay_args: &[&str]) -> Setup {
+async fn setup(tools: (PathBuf, PathBuf), relay_args: &[&str]) -> Setup {
     let chain = Chain::new();
 
     // The sevika raises a ticket on her phone and it reaches the running relay.
@@ -314,30 +159,7 @@ async fn setup((chromium, chromedriver): (PathBuf, PathBuf), relay_args: &[&str]
     let (relay, relay_addr) = chain.run_block(http, relay_args);
     chain.sync_phone(&relay_addr).await;
 
-    let driver_port = free_port();
-    let driver = Proc::spawn(
-        Command::new(&chromedriver).arg(format!("--port={driver_port}")),
-        &chain.home("chromedriver.log"),
-        true,
-    );
-    wait_until("chromedriver", || TcpStream::connect(("127.0.0.1", driver_port)).ok());
-    let profile = chain.home("chromium-profile");
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": p(&chromium),
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                format!("--user-data-dir={}", p(&profile)), "--window-size=1366,768",
-            ],
-        },
-    });
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps.as_object().unwrap().clone())
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("chromedriver did not start a browser session");
+    let (c, driver) = launch(tools, chain.dir.path()).await;
     Setup { chain, ticket, relay_addr, base: format!("http://127.0.0.1:{http}"), c, _driver: driver, _relay: relay }
 }
 

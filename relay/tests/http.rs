@@ -72,6 +72,7 @@ fn a_block_operator_works_the_queue_over_http() {
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
     assert!(anon.get_full("/assets/app.js").header("content-type").unwrap().contains("javascript"));
+    assert!(anon.get_full("/assets/reports.js").header("content-type").unwrap().contains("javascript"));
     assert!(anon.get_full("/assets/style.css").header("content-type").unwrap().starts_with("text/css"));
     assert_eq!(anon.get_full("/assets/nothing.js").status, 404);
 

@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 
 use http_support::{AWC, Chain, Client, Relay, add_operator, free_port};
 use sampark_crdt::due::Day;
-use sampark_node::net::contact::Node as _;
-use sampark_node::ops::{Node, Request, Response, wall_clock};
+use sampark_node::ops::wall_clock;
 use serde_json::{Value, json};
 
 /// One request the stand-in SMSC received.
@@ -219,34 +218,6 @@ impl Drop for Kannel {
     }
 }
 
-/// Records `entries` (serde form) on the phone and carries its documents into the block's
-/// store, as a contact would (the block relay must be stopped); returns the entry IDs.
-fn record_at_block(chain: &Chain, entries: &[Value]) -> Vec<String> {
-    let mut phone = Node::open(&chain.home("phone")).unwrap();
-    let mut ids = Vec::new();
-    for entry in entries {
-        let mut entry = entry.clone();
-        // References to earlier entries of this call: "#0", "#1", ...
-        for field in ["household", "beneficiary", "child"] {
-            if let Some(r) = entry[field].as_str().and_then(|s| s.strip_prefix('#')) {
-                entry[field] = json!(ids[r.parse::<usize>().unwrap()]);
-            }
-        }
-        let done = phone.handle(Request::Record { entry, centre: None }).unwrap();
-        let Response::Recorded(r) = done else { panic!("not recorded: {done:?}") };
-        ids.push(r.entry_id);
-    }
-    let mut block = Node::open(&chain.home("block")).unwrap();
-    block.learn(phone.trust_store().certificates().cloned().collect(), vec![]).unwrap();
-    for doc in phone.documents_held().map(|d| d.id().clone()).collect::<Vec<_>>() {
-        let signed = phone.store().changes(&doc).unwrap().value;
-        let batch =
-            signed.into_iter().map(|s| (s.clone(), sampark_crdt::verify(&s, block.trust_store()).unwrap())).collect();
-        block.deliver(batch).unwrap();
-    }
-    ids
-}
-
 fn household(number: &str, phone: &str) -> Value {
     json!({"register": "household", "number": number, "head_name": "Ramesh", "caste": "obc",
            "religion": "hindu", "minority": false, "bpl": true, "phone": phone})
@@ -298,8 +269,8 @@ fn alerts_go_through_a_real_kannel_once_and_are_retried_when_it_is_down() {
     // Children six weeks old tomorrow: OPV-1, Pentavalent-1 and others are due tomorrow.
     let tomorrow = Day::of_millis_ist(wall_clock().0).plus_days(1);
     let dob = tomorrow.plus_days(-42).to_string();
-    record_at_block(
-        &chain,
+    chain.record_at_block(
+        "phone",
         &[
             household("1", "9000000010"),
             child("#0", "अंजलि", &dob, false),
@@ -398,7 +369,7 @@ fn alerts_go_through_a_real_kannel_once_and_are_retried_when_it_is_down() {
     // Kannel stops; a new child becomes due: the message fails with a retry time.
     assert_eq!(relay.stop(), 0);
     kannel.stop();
-    record_at_block(&chain, &[household("4", "9000000013"), child("#0", "दीपा", &dob, false)]);
+    chain.record_at_block("phone", &[household("4", "9000000013"), child("#0", "दीपा", &dob, false)]);
     let relay = Relay::start(&block_home, &args);
     let mut client = relay.client();
     assert_eq!(client.login("asha", "correct horse").status, 200);

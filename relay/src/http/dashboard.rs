@@ -1,5 +1,5 @@
 //! The dashboard's static files, built into the binary: `GET /` (the page) and
-//! `GET /assets/{file}` (`app.js`, `style.css`). The page itself asks the API for everything.
+//! `GET /assets/{file}` (`app.js`, `reports.js`, `style.css`). The page itself asks the API for everything.
 //!
 //! The page is served with `Content-Security-Policy: default-src 'self'` (no script, style or
 //! connection to anywhere but this relay, and no inline script) and `X-Frame-Options: DENY`.
@@ -12,11 +12,15 @@ use super::ApiError;
 
 const INDEX: &str = include_str!("dashboard/index.html");
 const APP_JS: &str = include_str!("dashboard/app.js");
+const REPORTS_JS: &str = include_str!("dashboard/reports.js");
 const STYLE_CSS: &str = include_str!("dashboard/style.css");
 
 /// The files under `/assets/`, with their content types.
-pub const ASSETS: [(&str, &str, &str); 2] =
-    [("app.js", "text/javascript; charset=utf-8", APP_JS), ("style.css", "text/css; charset=utf-8", STYLE_CSS)];
+pub const ASSETS: [(&str, &str, &str); 3] = [
+    ("app.js", "text/javascript; charset=utf-8", APP_JS),
+    ("reports.js", "text/javascript; charset=utf-8", REPORTS_JS),
+    ("style.css", "text/css; charset=utf-8", STYLE_CSS),
+];
 
 fn with_type(body: &'static str, content_type: &'static str) -> Response {
     let mut response = body.into_response();

@@ -1,4 +1,4 @@
-//! The route list and `openapi.json` agree both ways.
+//! The route list and `openapi.json` agree both ways, and so do the dashboard's assets.
 
 use std::collections::BTreeSet;
 
@@ -50,4 +50,15 @@ fn every_reference_in_the_document_resolves() {
         let pointer = r.strip_prefix('#').unwrap();
         assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
     }
+}
+
+#[test]
+fn every_dashboard_asset_is_documented_and_every_documented_asset_served() {
+    let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+    let parameters = doc["paths"]["/assets/{file}"]["get"]["parameters"].as_array().unwrap();
+    let file = parameters.iter().find(|p| p["name"] == "file").unwrap();
+    let documented: BTreeSet<&str> =
+        file["schema"]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let served: BTreeSet<&str> = dashboard::ASSETS.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(documented, served);
 }

@@ -85,6 +85,48 @@ impl Chain {
     }
 }
 
+impl Chain {
+    /// A sevika's phone called `name`, certified by the block for the centre `awc`.
+    pub fn enrol_phone(&self, name: &str, awc: &str) {
+        let now = wall_clock();
+        let key = self.home(name).init().unwrap();
+        let scope = Scope::parse(awc).unwrap();
+        let (file, _) = provision::certify(&self.home("block"), key, Role::Sevika, &scope, 365, now).unwrap();
+        enroll_home(&self.home(name), &file, now).unwrap();
+    }
+
+    /// Records `entries` (serde form) on the phone called `phone` and carries its documents into
+    /// the block's store, as a contact would (the block relay must be stopped); returns the entry
+    /// IDs. An entry refers to an earlier one of the same call as `"#0"`, `"#1"`, ... in its
+    /// `household`, `beneficiary` or `child` field.
+    pub fn record_at_block(&self, phone: &str, entries: &[Value]) -> Vec<String> {
+        let mut phone = Node::open(&self.home(phone)).unwrap();
+        let mut ids = Vec::new();
+        for entry in entries {
+            let mut entry = entry.clone();
+            for field in ["household", "beneficiary", "child"] {
+                if let Some(r) = entry[field].as_str().and_then(|s| s.strip_prefix('#')) {
+                    entry[field] = json!(ids[r.parse::<usize>().unwrap()]);
+                }
+            }
+            let done = phone.handle(Request::Record { entry, centre: None }).unwrap();
+            let Response::Recorded(r) = done else { panic!("not recorded: {done:?}") };
+            ids.push(r.entry_id);
+        }
+        let mut block = Node::open(&self.home("block")).unwrap();
+        block.learn(phone.trust_store().certificates().cloned().collect(), vec![]).unwrap();
+        for doc in phone.documents_held().map(|d| d.id().clone()).collect::<Vec<_>>() {
+            let signed = phone.store().changes(&doc).unwrap().value;
+            let batch = signed
+                .into_iter()
+                .map(|s| (s.clone(), sampark_crdt::verify(&s, block.trust_store()).unwrap()))
+                .collect();
+            block.deliver(batch).unwrap();
+        }
+        ids
+    }
+}
+
 /// What a finished command printed.
 pub struct Run {
     pub code: i32,
@@ -144,9 +186,13 @@ pub struct Relay {
 impl Relay {
     /// `sampark-relay run --home HOME` on loopback with a free helpdesk port and `args`; waits
     /// until its transport listens and its helpdesk answers.
-    #[allow(clippy::zombie_processes)]
     pub fn start(home: &Path, args: &[&str]) -> Relay {
-        let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        Relay::start_on(home, format!("127.0.0.1:{}", free_port()).parse().unwrap(), args)
+    }
+
+    /// The same, with the helpdesk on `http` (e.g. the address of a relay stopped before).
+    #[allow(clippy::zombie_processes)]
+    pub fn start_on(home: &Path, http: SocketAddr, args: &[&str]) -> Relay {
         let log = std::fs::File::create(home.with_extension("log")).unwrap();
         let mut child = Command::new(BIN)
             .args(["run", "--home", home.to_str().unwrap(), "--api", "127.0.0.1:0", "--no-mdns"])

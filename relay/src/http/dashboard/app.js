@@ -1,5 +1,7 @@
 // The helpdesk dashboard of a Sampark relay: log in, the tier's ticket queue with deadline
-// countdowns, one ticket's timeline, path and actions, and the centres by last contact.
+// countdowns, one ticket's timeline, path and actions, and the centres by last contact. The
+// reports (service coverage, the SMS outbox) are in reports.js, loaded before this file: it
+// defines window.SamparkReports, which start() calls with the helpers below.
 //
 // Plain JavaScript, no build step, no framework, nothing from outside the relay (the server's
 // policy is default-src 'self': no inline scripts or styles, so everything is wired up here).
@@ -23,6 +25,8 @@
       'nav.label': 'पन्ने',
       'nav.queue': 'टिकट कतार',
       'nav.centres': 'केंद्र',
+      'nav.coverage': 'सेवा कवरेज',
+      'nav.sms': 'SMS संदेश',
       'logout': 'लॉग आउट',
       'who': '{user} · {tier} हेल्पडेस्क · {scope}',
       'foot': 'संपर्क रिले {version} · {tier} {scope} · कुंजी {key}',
@@ -170,6 +174,87 @@
       'centres.stale': '⚠ 7 दिन से ज़्यादा',
       'centres.tickets': 'टिकट देखें',
 
+      'coverage.title': 'सेवाओं का कवरेज',
+      'coverage.intro': 'हर सेवा के लिए: महीने में कितने लाभार्थियों को वह देय थी, और उनमें से कितनों को समय-सीमा के भीतर मिली। टीके जैसी एक बार की सेवाएँ उस महीने में गिनी जाती हैं जिसमें उनकी समय-सीमा पूरी होती है; राशन और गर्म भोजन 21 दिन या अधिक मिलने पर। सबसे कमज़ोर सेवाएँ और केंद्र सबसे ऊपर हैं।',
+      'coverage.month': 'महीना',
+      'coverage.prev': '← पिछला महीना',
+      'coverage.next': 'अगला महीना →',
+      'coverage.scope': 'क्षेत्र',
+      'coverage.showAll': 'जिन सेवाओं में कोई देय नहीं था, वे भी दिखाएँ',
+      'coverage.refresh': 'फिर से गिनें',
+      'coverage.partial': '⚠ आंशिक: {month} अभी पूरा नहीं हुआ; {date} तक की गिनती। जिन सेवाओं की समय-सीमा बाद में पूरी होगी, वे अभी नहीं गिनी गईं।',
+      'coverage.whole': '{month}: पूरा महीना ({date} तक)।',
+      'coverage.schedule': 'टीकाकरण सूची: {version}',
+      'coverage.loading': 'गिनती हो रही है…',
+      'coverage.none': 'इस रिले के पास अभी किसी केंद्र के रजिस्टर नहीं हैं।',
+      'coverage.empty': 'इस महीने इस क्षेत्र में कोई लाभार्थी किसी सेवा के लिए देय नहीं था।',
+      'coverage.hidden': 'जिन सेवाओं में कोई देय नहीं था, वे छिपी हैं: {n}',
+      'coverage.services': '{scope}: सेवाएँ, सबसे कमज़ोर पहले',
+      'coverage.children.block': 'प्रखंड, सबसे कमज़ोर पहले',
+      'coverage.children.sector': 'सेक्टर, सबसे कमज़ोर पहले',
+      'coverage.children.awc': 'केंद्र, सबसे कमज़ोर पहले',
+      'coverage.children.intro': 'सभी सेवाएँ मिलाकर: कितनी बार देय थीं और कितनी बार समय पर मिलीं। नाम चुनें तो उसकी सेवाएँ दिखेंगी।',
+      'coverage.crumbs': 'आप कहाँ हैं',
+      'coverage.centres': 'केंद्र: {n}',
+      'level.state': 'राज्य',
+      'level.district': 'ज़िला',
+      'level.block': 'प्रखंड',
+      'level.sector': 'सेक्टर',
+      'level.awc': 'केंद्र',
+      'col.service': 'सेवा',
+      'col.eligible': 'देय (लाभार्थी)',
+      'col.delivered': 'समय पर मिली',
+      'col.share': 'कवरेज',
+      'col.area': 'क्षेत्र',
+      'col.centreCount': 'केंद्र',
+      'col.eligibleAll': 'देय',
+      'col.deliveredAll': 'समय पर',
+      'col.weakest': 'सबसे कमज़ोर सेवा',
+      'share.none': 'कोई देय नहीं',
+      'share.low': '⚠ आधे से कम',
+
+      'sms.title': 'SMS संदेश',
+      'sms.intro': 'इस रिले के हर SMS अलर्ट की स्थिति, सबसे नए पहले। फ़ोन नंबर आंशिक रूप से छिपे हैं (पहले 2 और आखिरी 3 अंक दिखते हैं)। SMS गेटवे के बिना चल रहा रिले संदेश बनाकर कतार में रखता है, भेजता नहीं।',
+      'sms.counts': 'स्थिति के अनुसार गिनती; किसी एक को चुनें तो केवल वही संदेश दिखेंगे',
+      'sms.all': 'सभी: {n}',
+      'sms.count': '{state}: {n}',
+      'sms.summary': 'दिखाए गए: {shown} / {count} · {time} पर ताज़ा किया',
+      'sms.more': 'सबसे नए {n} दिखाए गए हैं।',
+      'sms.empty': 'इस स्थिति में कोई संदेश नहीं है।',
+      'sms.noOutbox': 'यह रिले SMS नहीं भेजता: अलर्ट केवल प्रखंड रिले बनाता और भेजता है।',
+      'sms.refresh': 'ताज़ा करें',
+      'sms.caption': 'SMS संदेश, सबसे नए पहले',
+      'sms.nextTry': 'फिर कोशिश: {at} ({span} बाद)',
+      'sms.nextTry.now': 'फिर कोशिश: अगले दौर में',
+      'sms.parts': 'भाग भेजे: {sent}/{total}',
+      'sms.created': 'बना: {at}',
+      'sms.changed': 'बदला: {at}',
+      'sms.sentAt': 'भेजा: {at}',
+      'sms.expires': 'अवधि: {at} तक',
+      'col.smsState': 'स्थिति',
+      'col.to': 'किसे',
+      'col.kind': 'किस बारे में',
+      'col.lang': 'भाषा',
+      'col.attempts': 'प्रयास',
+      'col.lastError': 'आखिरी त्रुटि',
+      'col.times': 'समय',
+      'smsstate.queued': '◷ कतार में',
+      'smsstate.sending': '↗ भेजा जा रहा है',
+      'smsstate.sent': '✓ भेजा गया',
+      'smsstate.failed': '✗ नहीं गया',
+      'smsstate.given-up': '⊘ छोड़ दिया गया',
+      'kind.due-tomorrow': 'कल सेवा देय',
+      'kind.no-gain': 'वज़न नहीं बढ़ा',
+      'kind.overdue': 'बकाया सेवाएँ',
+      'kind.no-entries': '7 दिन से कोई प्रविष्टि नहीं',
+      'kind.sam': 'गंभीर कुपोषण (SAM)',
+      'kind.inactive-centre': 'निष्क्रिय केंद्र',
+      'recipient.beneficiary': 'लाभार्थी',
+      'recipient.sevika': 'सेविका',
+      'recipient.supervisor': 'महिला पर्यवेक्षिका',
+      'language.hi': 'हिन्दी',
+      'language.en': 'अंग्रेज़ी',
+
       'err.network': 'रिले से संपर्क नहीं हो पाया। नेटवर्क देखें और फिर कोशिश करें।',
       'err.status': 'रिले ने अनुरोध नहीं माना (कोड {status})।',
     },
@@ -182,6 +267,8 @@
       'nav.label': 'Pages',
       'nav.queue': 'Ticket queue',
       'nav.centres': 'Centres',
+      'nav.coverage': 'Coverage',
+      'nav.sms': 'SMS',
       'logout': 'Log out',
       'who': '{user} · {tier} helpdesk · {scope}',
       'foot': 'Sampark relay {version} · {tier} {scope} · key {key}',
@@ -329,6 +416,87 @@
       'centres.stale': '⚠ over 7 days',
       'centres.tickets': 'Show tickets',
 
+      'coverage.title': 'Service coverage',
+      'coverage.intro': 'For each service: how many beneficiaries it was due to in the month, and how many of them got it within its window. One-off services such as vaccines count in the month their window closes; ration and hot meal count from 21 days given. The weakest services and centres come first.',
+      'coverage.month': 'Month',
+      'coverage.prev': '← Previous month',
+      'coverage.next': 'Next month →',
+      'coverage.scope': 'Area',
+      'coverage.showAll': 'Also show services nobody was due for',
+      'coverage.refresh': 'Count again',
+      'coverage.partial': '⚠ Partial: {month} is not over; counted up to {date}. Services whose window closes later are not counted yet.',
+      'coverage.whole': '{month}: the whole month (up to {date}).',
+      'coverage.schedule': 'Schedule: {version}',
+      'coverage.loading': 'Counting…',
+      'coverage.none': 'This relay holds no centre’s registers yet.',
+      'coverage.empty': 'Nobody in this area was due for any service this month.',
+      'coverage.hidden': 'Services nobody was due for are hidden: {n}',
+      'coverage.services': '{scope}: services, weakest first',
+      'coverage.children.block': 'Blocks, weakest first',
+      'coverage.children.sector': 'Sectors, weakest first',
+      'coverage.children.awc': 'Centres, weakest first',
+      'coverage.children.intro': 'All services together: how many times they were due and how many times given within the window. Choose a name to see its services.',
+      'coverage.crumbs': 'Where you are',
+      'coverage.centres': 'Centres: {n}',
+      'level.state': 'State',
+      'level.district': 'District',
+      'level.block': 'Block',
+      'level.sector': 'Sector',
+      'level.awc': 'Centre',
+      'col.service': 'Service',
+      'col.eligible': 'Due to (beneficiaries)',
+      'col.delivered': 'Given within window',
+      'col.share': 'Coverage',
+      'col.area': 'Area',
+      'col.centreCount': 'Centres',
+      'col.eligibleAll': 'Due',
+      'col.deliveredAll': 'On time',
+      'col.weakest': 'Weakest service',
+      'share.none': 'nobody due',
+      'share.low': '⚠ under half',
+
+      'sms.title': 'SMS messages',
+      'sms.intro': 'The state of every SMS alert of this relay, newest first. Phone numbers are partly hidden (the first 2 and the last 3 digits show). A relay running without an SMS gateway queues messages but does not send them.',
+      'sms.counts': 'Counts by state; choose one to show only those messages',
+      'sms.all': 'All: {n}',
+      'sms.count': '{state}: {n}',
+      'sms.summary': 'Shown: {shown} of {count} · refreshed at {time}',
+      'sms.more': 'The newest {n} are shown.',
+      'sms.empty': 'No message is in this state.',
+      'sms.noOutbox': 'This relay sends no SMS: only a block relay computes and sends alerts.',
+      'sms.refresh': 'Refresh',
+      'sms.caption': 'SMS messages, newest first',
+      'sms.nextTry': 'Next try: {at} (in {span})',
+      'sms.nextTry.now': 'Next try: at the next round',
+      'sms.parts': 'Parts sent: {sent}/{total}',
+      'sms.created': 'Made: {at}',
+      'sms.changed': 'Changed: {at}',
+      'sms.sentAt': 'Sent: {at}',
+      'sms.expires': 'Valid until: {at}',
+      'col.smsState': 'State',
+      'col.to': 'To',
+      'col.kind': 'About',
+      'col.lang': 'Language',
+      'col.attempts': 'Attempts',
+      'col.lastError': 'Last error',
+      'col.times': 'Times',
+      'smsstate.queued': '◷ Queued',
+      'smsstate.sending': '↗ Sending',
+      'smsstate.sent': '✓ Sent',
+      'smsstate.failed': '✗ Failed',
+      'smsstate.given-up': '⊘ Given up',
+      'kind.due-tomorrow': 'Service due tomorrow',
+      'kind.no-gain': 'No weight gain',
+      'kind.overdue': 'Overdue services',
+      'kind.no-entries': 'No entries for 7 days',
+      'kind.sam': 'Severe acute malnutrition (SAM)',
+      'kind.inactive-centre': 'Inactive centre',
+      'recipient.beneficiary': 'Beneficiary',
+      'recipient.sevika': 'Sevika',
+      'recipient.supervisor': 'Supervisor',
+      'language.hi': 'Hindi',
+      'language.en': 'English',
+
       'err.network': 'Could not reach the relay. Check the network and try again.',
       'err.status': 'The relay refused the request (code {status}).',
     },
@@ -359,6 +527,8 @@
     sort: { key: 'deadline', dir: 1 },
     filters: null,
   };
+  // The coverage and SMS screens (reports.js), once started.
+  let reports = null;
 
   function initialLang() {
     try {
@@ -558,6 +728,7 @@
     fillSelect($('f-category'), CATEGORIES, 'category.');
     $('queue-caption').textContent = t('queue.caption');
     $('centres-caption').textContent = t('centres.caption');
+    if (reports) reports.applyLang();
     renderWho();
   }
 
@@ -581,19 +752,22 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Views and routing (#/queue, #/ticket/<id>, #/centres).
-  const VIEWS = ['login', 'queue', 'ticket', 'centres'];
+  // Views and routing (#/queue, #/ticket/<id>, #/centres, #/coverage?month=&scope=,
+  // #/sms?state=).
+  const VIEWS = ['login', 'queue', 'ticket', 'centres', 'coverage', 'sms'];
+  // Each entry of the navigation, and the views it is current for.
+  const NAV = { queue: ['queue', 'ticket'], centres: ['centres'], coverage: ['coverage'], sms: ['sms'] };
 
   function show(view) {
     const changed = state.view !== view;
     state.view = view;
     for (const v of VIEWS) $(v + '-view').hidden = v !== view;
-    $('nav-queue').classList.toggle('current', view === 'queue' || view === 'ticket');
-    $('nav-centres').classList.toggle('current', view === 'centres');
-    if (view === 'queue') $('nav-queue').setAttribute('aria-current', 'page');
-    else $('nav-queue').removeAttribute('aria-current');
-    if (view === 'centres') $('nav-centres').setAttribute('aria-current', 'page');
-    else $('nav-centres').removeAttribute('aria-current');
+    for (const [entry, views] of Object.entries(NAV)) {
+      const link = $('nav-' + entry);
+      link.classList.toggle('current', views.includes(view));
+      if (view === entry) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
     if (changed) {
       const heading = document.querySelector('#' + view + '-view h1');
       if (heading && view !== 'login') heading.focus({ preventScroll: false });
@@ -610,6 +784,8 @@
     const ticket = hash.match(/^#\/ticket\/([0-9a-fA-F]{8,64})$/);
     if (ticket) openTicket(ticket[1]);
     else if (hash === '#/centres') openCentres();
+    else if (reports && /^#\/coverage(\?|$)/.test(hash)) reports.openCoverage(hash);
+    else if (reports && /^#\/sms(\?|$)/.test(hash)) reports.openSms(hash);
     else openQueue();
   }
 
@@ -617,11 +793,17 @@
     if (state.view === 'queue') renderQueue();
     else if (state.view === 'ticket' && state.ticket) renderTicket(state.ticket);
     else if (state.view === 'centres') renderCentres();
+    else if (reports) reports.render(state.view);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Logging in and out.
   async function start() {
+    if (typeof window.SamparkReports === 'function') {
+      reports = window.SamparkReports({
+        $, el, clear, t, api, flash, clearFlash, fmtDate, fmtTime, span, serverNow, show, state, locale,
+      });
+    }
     applyLang();
     wire();
     try {
@@ -686,6 +868,7 @@
     state.me = null;
     state.tickets = [];
     state.ticket = null;
+    if (reports) reports.forget();
     renderWho();
     flash(t('login.out'), 'ok');
     route();
@@ -1071,6 +1254,8 @@
       if (!busy) renderTicket(state.ticket);
     } else if (state.view === 'centres') {
       renderCentres();
+    } else if (reports) {
+      reports.tick(state.view);
     }
   }
 
