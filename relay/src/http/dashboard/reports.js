@@ -515,6 +515,7 @@ window.SamparkReports = function (core) {
     clear($('cov-services-body'));
     clear($('cov-children-body'));
     clear($('sms-body'));
+    clear($('sms-counts'));
   }
 
   wire();
