@@ -25,8 +25,8 @@
 pub mod cert;
 pub mod codec;
 pub mod docid;
-pub mod due;
 pub mod document;
+pub mod due;
 pub mod growth;
 pub mod identity;
 pub mod receipt;
