@@ -326,5 +326,20 @@ async fn an_overdue_ticket_is_marked_in_words_not_colour_alone() {
     let said = wait_text(c, "#action-result", "the relay's refusal", |t| t.starts_with("✗")).await;
     assert!(said.contains("\"ravi\" is neither an operator of this relay nor a key"), "{said}");
     assert!(text(c, "#ticket-badges").await.contains("Open"), "nothing changed");
+
+    // The operator escalates the overdue ticket to the district with the button: the page shows
+    // it held by the district now, and offers the block nothing more to do.
+    type_into(c, "#action-text", "Needs the district's server team").await;
+    click(c, "#do-escalate").await;
+    wait_text(c, "#action-result", "the confirmation", |t| t.starts_with("✓")).await;
+    wait_text(c, "#ticket-facts", "the new tier", |t| t.contains("District")).await;
+    let timeline = text(c, "#ticket-timeline").await;
+    assert!(timeline.contains("Needs the district's server team") && timeline.contains(USER), "{timeline}");
+    assert!(text(c, "#action-buttons").await.is_empty(), "the block holds it no more");
+    shot(c, "10-escalated-en").await;
+    let shown = api(c, &format!("/api/tickets/{}", s.ticket)).await;
+    assert_eq!(shown["ticket"]["tier"], "district", "{shown}");
+    let last = shown["ticket"]["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["action"].as_str(), last["by"]["user"].as_str()), (Some("escalated"), Some(USER)), "{last}");
     s.c.clone().close().await.unwrap();
 }

@@ -166,11 +166,16 @@ pub async fn wait_text(c: &Client, css: &str, what: &str, ok: impl Fn(&str) -> b
     }
 }
 
-/// With `SAMPARK_DASHBOARD_SHOTS=DIR`, saves what the page shows as `DIR/NAME.png`, to look at.
+/// Saves what the page shows as `NAME.png`, for people to look at: in `SAMPARK_DASHBOARD_SHOTS`
+/// when it is set, otherwise in `target/tmp/dashboard-screenshots/`.
 pub async fn shot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("SAMPARK_DASHBOARD_SHOTS") {
-        std::fs::write(Path::new(&dir).join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
-    }
+    let dir = std::env::var_os("SAMPARK_DASHBOARD_SHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.png"));
+    std::fs::write(&file, c.screenshot().await.unwrap()).unwrap();
+    println!("screenshot: {}", file.display());
 }
 
 /// Clicks the element matching `css`, waiting for it, and again if the page redrew it meanwhile.
