@@ -18,11 +18,13 @@ pub struct Day(i64);
 #[error("{0:?} is not a date; write YYYY-MM-DD (e.g. 2026-03-09)")]
 pub struct BadDay(pub String);
 
-fn is_leap(year: i64) -> bool {
+/// True for a leap year of the proleptic Gregorian calendar.
+pub(crate) fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
+/// Days in `month` (1–12) of `year`; 0 for a month that does not exist.
+pub(crate) fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -39,7 +41,7 @@ impl Day {
     pub const MAX: Day = Day(1_000_000);
 
     /// The day of a valid `year`, `month` (1–12) and `day` (Howard Hinnant's `days_from_civil`).
-    fn from_civil(year: i64, month: i64, day: i64) -> Day {
+    pub(crate) fn from_civil(year: i64, month: i64, day: i64) -> Day {
         let y = year - i64::from(month <= 2);
         let era = y.div_euclid(400);
         let yoe = y - era * 400;

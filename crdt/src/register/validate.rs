@@ -458,30 +458,13 @@ fn month(field: &'static str, value: &str) -> Result<u8, EntryError> {
     Ok(days_in_month(m.year, m.month.into()))
 }
 
-fn is_leap(year: u16) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
 fn days_in_month(year: u16, month: u16) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
+    u8::try_from(crate::due::day::days_in_month(year.into(), month.into())).unwrap_or(0)
 }
 
-/// Days since 1970-01-01 of a valid date (Howard Hinnant's `days_from_civil`).
+/// Days since 1970-01-01 of a valid date.
 fn day_number(year: u16, month: u16, day: u16) -> i64 {
-    let (m, d) = (i64::from(month), i64::from(day));
-    let y = i64::from(year) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::due::Day::from_civil(year.into(), month.into(), day.into()).number()
 }
 
 #[cfg(test)]

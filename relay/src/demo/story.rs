@@ -87,17 +87,7 @@ impl Drop for Running {
 /// Today's date, `YYYY-MM-DD` (UTC), for register entries.
 pub fn today() -> String {
     let days = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
-    // Howard Hinnant's civil-from-days, for days since 1970-01-01 (always positive here).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    sampark_crdt::due::Day::from_number(i64::try_from(days).unwrap_or(0)).to_string()
 }
 
 /// The short form of a key or ticket ID (8 hex digits).
