@@ -20,11 +20,9 @@
 //! doubles from [`Backoff::first_ms`] up to [`Backoff::cap_ms`], until [`Backoff::max_attempts`]
 //! or the alert's expiry; a retry resends only the parts not yet accepted.
 
-use sampark_crdt::due::Day;
 use serde::{Deserialize, Serialize};
 
-use super::contacts::Lang;
-use super::rules::{Alert, Kind, Recipient};
+use super::rules::Alert;
 use super::sms::{Coding, segment};
 
 /// Where a message is.
@@ -89,27 +87,13 @@ impl Backoff {
     }
 }
 
-/// One message of the outbox: the alert, its SMS parts and where it is.
+/// One message of the outbox: the alert, its SMS parts and where it is. (In JSON the alert's
+/// fields stand beside the others.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
-    /// The idempotency key.
-    pub key: String,
-    /// What it is about.
-    pub kind: Kind,
-    /// Who gets it.
-    pub recipient: Recipient,
-    /// The 10-digit number.
-    pub phone: String,
-    /// The language.
-    pub lang: Lang,
-    /// The centre.
-    pub awc: String,
-    /// The subject (entry ID or centre).
-    pub subject: String,
-    /// The day it is about.
-    pub day: Day,
-    /// The whole text.
-    pub text: String,
+    /// What to send, to whom, and until when.
+    #[serde(flatten)]
+    pub alert: Alert,
     /// GSM-7 or UCS-2.
     pub coding: Coding,
     /// The SMS parts, in order.
@@ -130,8 +114,6 @@ pub struct Message {
     pub updated_ms: i64,
     /// When its last part was accepted.
     pub sent_ms: Option<i64>,
-    /// Not sent after this.
-    pub expires_ms: i64,
 }
 
 impl Message {
@@ -139,15 +121,7 @@ impl Message {
     pub fn new(alert: Alert, now_ms: i64) -> Message {
         let s = segment(&alert.text);
         Message {
-            key: alert.key,
-            kind: alert.kind,
-            recipient: alert.recipient,
-            phone: alert.phone,
-            lang: alert.lang,
-            awc: alert.awc,
-            subject: alert.subject,
-            day: alert.day,
-            text: alert.text,
+            alert,
             coding: s.coding,
             parts: s.parts,
             parts_sent: 0,
@@ -158,13 +132,12 @@ impl Message {
             created_ms: now_ms,
             updated_ms: now_ms,
             sent_ms: None,
-            expires_ms: alert.expires_ms,
         }
     }
 
     /// Whether an attempt may begin now.
     pub fn ready(&self, now_ms: i64) -> bool {
-        now_ms < self.expires_ms
+        now_ms < self.alert.expires_ms
             && match self.state {
                 State::Queued => true,
                 State::Failed => self.next_try_ms.is_none_or(|t| t <= now_ms),
@@ -202,7 +175,7 @@ impl Message {
         self.last_error = Some(error.chars().take(300).collect());
         self.updated_ms = now_ms;
         let next = now_ms.saturating_add(backoff.wait_ms(self.attempts));
-        if self.attempts >= backoff.max_attempts || next >= self.expires_ms {
+        if self.attempts >= backoff.max_attempts || next >= self.alert.expires_ms {
             self.state = State::GivenUp;
             self.next_try_ms = None;
         } else {
@@ -227,7 +200,7 @@ impl Message {
     /// A queued or failed message past its expiry is given up; returns whether it changed.
     pub fn expire(&mut self, now_ms: i64) -> bool {
         let waiting = matches!(self.state, State::Queued | State::Failed);
-        if waiting && now_ms >= self.expires_ms {
+        if waiting && now_ms >= self.alert.expires_ms {
             self.state = State::GivenUp;
             self.next_try_ms = None;
             self.last_error = Some("expired before it could be sent".into());
@@ -240,7 +213,11 @@ impl Message {
 
 #[cfg(test)]
 mod tests {
+    use sampark_crdt::due::Day;
+
     use super::*;
+    use crate::alerts::contacts::Lang;
+    use crate::alerts::rules::{Kind, Recipient};
 
     fn message(text: &str) -> Message {
         let alert = Alert {

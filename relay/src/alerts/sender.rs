@@ -118,7 +118,7 @@ pub fn agent() -> ureq::Agent {
 
 /// The concatenation reference of a message: a byte of its key.
 fn reference(m: &Message) -> u8 {
-    u8::from_str_radix(m.key.get(..2).unwrap_or("00"), 16).unwrap_or(0)
+    u8::from_str_radix(m.alert.key.get(..2).unwrap_or("00"), 16).unwrap_or(0)
 }
 
 /// One sending round: expires what is too old, then sends every message that is ready, oldest
@@ -145,7 +145,7 @@ pub fn round(
         let total = m.parts.len();
         while let Some((seq, part)) = m.next_part() {
             let header = (total > 1).then(|| udh(reference(&m), total, seq));
-            let url = gateway.url_for(&m.phone, part, m.coding, header);
+            let url = gateway.url_for(&m.alert.phone, part, m.coding, header);
             match gateway.send(agent, &url) {
                 Ok(()) => {
                     m.accepted(now());
@@ -154,7 +154,7 @@ pub fn round(
                 Err(e) => {
                     m.failed(now(), &e.to_string(), backoff);
                     outbox.put(&m)?;
-                    tracing::warn!(key = %m.key, error = %e, state = m.state.name(), "an SMS was not sent");
+                    tracing::warn!(key = %m.alert.key, error = %e, state = m.state.name(), "an SMS was not sent");
                     if matches!(e, SendError::Unreachable(_)) {
                         return Ok(sent);
                     }
@@ -163,7 +163,7 @@ pub fn round(
             }
         }
         if m.state == super::outbox::State::Sent {
-            tracing::info!(key = %m.key, kind = m.kind.name(), parts = total, "SMS sent");
+            tracing::info!(key = %m.alert.key, kind = m.alert.kind.name(), parts = total, "SMS sent");
             sent += 1;
         }
     }

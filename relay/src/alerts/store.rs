@@ -67,7 +67,7 @@ impl Outbox {
     /// Stores `message` as it is now; flushed before it returns.
     pub fn put(&self, message: &Message) -> Result<(), OutboxError> {
         let bytes = serde_json::to_vec(message).map_err(|e| OutboxError(e.to_string()))?;
-        self.db.insert(message.key.as_bytes(), bytes)?;
+        self.db.insert(message.alert.key.as_bytes(), bytes)?;
         self.db.flush()?;
         Ok(())
     }
@@ -89,7 +89,7 @@ impl Outbox {
                 }
             }
         }
-        out.sort_by(|a, b| a.created_ms.cmp(&b.created_ms).then_with(|| a.key.cmp(&b.key)));
+        out.sort_by(|a, b| a.created_ms.cmp(&b.created_ms).then_with(|| a.alert.key.cmp(&b.alert.key)));
         Ok(out)
     }
 
@@ -151,7 +151,7 @@ mod tests {
         }
         let outbox = Outbox::open(dir.path()).unwrap();
         let all = outbox.all().unwrap();
-        assert_eq!(all.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(all.iter().map(|m| m.alert.key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(all[0].state, State::Sending);
         assert_eq!(outbox.recover(5).unwrap(), 1);
         let counts = outbox.counts().unwrap();
