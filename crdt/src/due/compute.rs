@@ -159,7 +159,7 @@ fn item(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, 
                 Every::Month => (day.month_start().max(earliest), day.month_end().min(end)),
                 Every::Day => (day.max(earliest), day.min(end)),
             };
-            if !(from <= day && day <= to) || delivered_in(service, case, facts, from, to) {
+            if !(from <= day && day <= to) || delivered(service, case, facts, from, to).is_some() {
                 return None;
             }
             (from, to, Some(to))
@@ -266,11 +266,6 @@ pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from:
         "thr" => facts.rations.contains(&(case.beneficiary.to_owned(), from.month_text())).then_some(from),
         _ => None,
     }
-}
-
-/// Whether a recurring service was delivered in its period `[from, to]`.
-fn delivered_in(service: &Service, case: &Case<'_>, facts: &Facts, from: Day, to: Day) -> bool {
-    delivered(service, case, facts, from, to).is_some()
 }
 
 /// The entry that would close a service, with what is known filled in.
