@@ -71,6 +71,15 @@ impl Chain {
             let Response::Ticket(t) = raised else { panic!("not a ticket: {raised:?}") };
             ids.push(t.id);
         }
+        self.carry_to_block(&phone);
+        ids
+    }
+}
+
+impl Chain {
+    /// Delivers every document of `phone` (and the certificates it knows) into the block relay's
+    /// store, verified, as a contact would; the block relay must be stopped.
+    fn carry_to_block(&self, phone: &Node) {
         let mut block = Node::open(&self.home("block")).unwrap();
         block.learn(phone.trust_store().certificates().cloned().collect(), vec![]).unwrap();
         for doc in phone.documents_held().map(|d| d.id().clone()).collect::<Vec<_>>() {
@@ -81,11 +90,8 @@ impl Chain {
                 .collect();
             block.deliver(batch).unwrap();
         }
-        ids
     }
-}
 
-impl Chain {
     /// A sevika's phone called `name`, certified by the block for the centre `awc`.
     pub fn enrol_phone(&self, name: &str, awc: &str) {
         let now = wall_clock();
@@ -113,16 +119,7 @@ impl Chain {
             let Response::Recorded(r) = done else { panic!("not recorded: {done:?}") };
             ids.push(r.entry_id);
         }
-        let mut block = Node::open(&self.home("block")).unwrap();
-        block.learn(phone.trust_store().certificates().cloned().collect(), vec![]).unwrap();
-        for doc in phone.documents_held().map(|d| d.id().clone()).collect::<Vec<_>>() {
-            let signed = phone.store().changes(&doc).unwrap().value;
-            let batch = signed
-                .into_iter()
-                .map(|s| (s.clone(), sampark_crdt::verify(&s, block.trust_store()).unwrap()))
-                .collect();
-            block.deliver(batch).unwrap();
-        }
+        self.carry_to_block(&phone);
         ids
     }
 }
