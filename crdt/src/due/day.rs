@@ -19,7 +19,7 @@ pub struct Day(i64);
 pub struct BadDay(pub String);
 
 /// True for a leap year of the proleptic Gregorian calendar.
-pub(crate) fn is_leap(year: i64) -> bool {
+fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 

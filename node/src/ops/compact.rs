@@ -43,6 +43,9 @@ pub struct Compacted {
 /// this node knows.
 fn receipted(node: &Node, doc: &Document) -> BTreeSet<ChangeHash> {
     let mut covered = BTreeSet::new();
+    if node.receipts_of(doc.id()).is_empty() {
+        return covered;
+    }
     let all: Vec<ChangeHash> = doc.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
     for receipt in node.receipts_of(doc.id()) {
         let known: Vec<ChangeHash> = receipt.heads.iter().filter(|h| doc.has_change(h)).copied().collect();
