@@ -127,17 +127,23 @@ impl Store {
     ///
     /// A deleted change survives only inside the snapshot, which carries no signatures: this node
     /// can no longer send it to a peer that verifies. Keep what anyone may still need from here.
-    /// Records of changes not in the document (waiting for dependencies) are always kept.
+    /// Records of changes not in the document (waiting for dependencies) are always kept. When
+    /// `keep` keeps every record and a snapshot exists, nothing is written.
     pub fn compact(&self, doc: &DocId, keep: impl Fn(&ChangeHash) -> bool) -> Result<CompactReport, StoreError> {
+        let snapshot_key = Key::Snapshot(doc.clone()).encode();
+        let hashes = self.change_keys(doc)?;
+        let has_snapshot = self.tree.contains_key(&snapshot_key).map_err(self.fail("read a snapshot"))?;
+        if has_snapshot && hashes.iter().all(|(_, h)| keep(h)) {
+            // Nothing to fold in: the snapshot stands as it is.
+            return Ok(CompactReport { kept: hashes.len(), ..CompactReport::default() });
+        }
         let read = self.document(doc)?;
         let document = read.value;
         let mut report = CompactReport { damaged: read.damaged, ..CompactReport::default() };
-        let hashes = self.change_keys(doc)?;
         if document.heads().is_empty() && hashes.is_empty() {
             return Ok(report);
         }
         let save = document.save();
-        let snapshot_key = Key::Snapshot(doc.clone()).encode();
         let mut batch = Batch::default();
         batch.insert(snapshot_key.clone(), seal(&snapshot_key, &pack::inline(&save)));
         for (key, hash) in hashes {
