@@ -103,6 +103,13 @@ impl Receipt {
     /// Checks the signature and that the signer was a relay over the document at the time.
     pub fn verify(&self, trust: &TrustStore) -> Result<(), ReceiptError> {
         self.relay.verify(RECEIPT_TAG, &self.body_bytes(), &self.signature).map_err(|_| ReceiptError::BadSignature)?;
+        self.verify_checked_before(trust)
+    }
+
+    /// [`Receipt::verify`] for a receipt whose exact bytes the caller verified before: only
+    /// whether the signer was a relay over the document at the time is checked again, against
+    /// `trust` (see [`crate::verify::verify_checked_before`], which is for the simulator too).
+    pub fn verify_checked_before(&self, trust: &TrustStore) -> Result<(), ReceiptError> {
         let is_relay =
             trust.grants(&self.relay, self.at).iter().any(|g| g.role.is_relay() && g.scope.contains(&self.doc.scope));
         if is_relay { Ok(()) } else { Err(ReceiptError::NotARelay(self.relay.short())) }
@@ -147,5 +154,9 @@ mod tests {
         assert_eq!(forged.verify(&trust), Err(ReceiptError::BadSignature));
         let late = Receipt::sign(&relay, doc, vec![], Timestamp(2000));
         assert!(late.verify(&trust).is_err(), "after the relay's certificate expired");
+        // Checked before: the signer's role and time are still checked.
+        assert_eq!(back.verify_checked_before(&trust), Ok(()));
+        assert!(matches!(by_phone.verify_checked_before(&trust), Err(ReceiptError::NotARelay(_))));
+        assert!(late.verify_checked_before(&trust).is_err());
     }
 }

@@ -198,6 +198,18 @@ fn a_revoked_key_writes_nothing_after_its_revocation() {
 }
 
 #[test]
+fn a_change_checked_before_still_meets_every_rule_but_the_signature() {
+    use sampark_crdt::verify::{verify, verify_checked_before};
+    let mut w = World::new();
+    let (_, signed) = raise(&w, &w.sevika, AWC);
+    assert!(verify(&signed, &w.trust).is_ok() && verify_checked_before(&signed, &w.trust).is_ok());
+    let bare = TrustStore::new(w.root.public());
+    assert!(matches!(verify_checked_before(&signed, &bare), Err(Rejection::NoCertificate { .. })));
+    w.trust.add_revocation(Revocation::sign(&w.block.keypair, w.sevika.public(), T0, "lost phone")).unwrap();
+    assert!(matches!(verify_checked_before(&signed, &w.trust), Err(Rejection::Revoked { .. })));
+}
+
+#[test]
 fn a_ticket_of_another_block_cannot_be_touched() {
     let w = World::new();
     let (mut doc, _) = raise(&w, &w.sevika, AWC);

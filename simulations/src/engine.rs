@@ -307,6 +307,7 @@ impl<'s> Engine<'s> {
                 }
                 Out::Deliver(batch) => self.deliver(node, batch),
                 Out::LearnReceipts(receipts) => {
+                    self.changes.receipts_verified(&receipts);
                     if let Some(n) = self.nodes.get_mut(node as usize) {
                         n.learn_receipts(&mut self.changes, receipts);
                     }

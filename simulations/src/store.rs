@@ -5,7 +5,11 @@
 //! exists once in memory, in the run's [`Changes`] table, and nodes refer to it by number: a
 //! node only refers to a change after its own session decoded and verified the bytes the peer
 //! sent (or after making it). So a change is verified by every node that accepts it, as in
-//! service; sharing only saves memory.
+//! service, with one saving: the ed25519 signature of a given signed change (or receipt) is
+//! checked once in the run, by the first node that receives it. Later receivers run every other
+//! check against their own trust store (author binding, certificates and revocations at the
+//! change's time, permission, layout; see `sampark_crdt::verify::verify_checked_before`), so
+//! each node accepts or refuses exactly what it would have, at a fraction of the CPU.
 //!
 //! Automerge documents are materialised only where the simulation reads or writes them: a
 //! centre's registers on its sevika's phone (to record entries) and tickets at the relays (to
@@ -13,7 +17,7 @@
 //! graph answers everything a session asks ([`Local`]), the same way: heads, whether a change is
 //! held, the latest changes, and what a holder of given heads lacks, dependencies first.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::ChangeHash;
 use sampark_crdt::verify::Verified;
@@ -42,6 +46,14 @@ pub struct Changes {
     by_hash: HashMap<ChangeHash, u32>,
     docs: Vec<DocId>,
     doc_index: HashMap<DocId, u32>,
+    /// SHA-256 digests of the encodings of the receipts some node verified.
+    receipts_checked: HashSet<[u8; 32]>,
+}
+
+/// The SHA-256 digest of a receipt's encoding.
+fn receipt_digest(r: &Receipt) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(r.encode()).into()
 }
 
 impl Changes {
@@ -84,6 +96,11 @@ impl Changes {
     /// True before any change was made.
     pub fn is_empty(&self) -> bool {
         self.recs.is_empty()
+    }
+
+    /// Notes that a node verified these exact receipts (see [`View`]'s `receipt_checked_before`).
+    pub fn receipts_verified(&mut self, receipts: &[Receipt]) {
+        self.receipts_checked.extend(receipts.iter().map(receipt_digest));
     }
 
     /// Adds a change (made by a node, or first received), returning its number.
@@ -206,7 +223,9 @@ impl NodeState {
     }
 
     /// Keeps verified receipts (the newest per relay and document), and drops the documents it
-    /// only carried once a receipt shows they arrived upstream (as `MemoryNode` does).
+    /// only carried once a receipt shows they arrived upstream (as `MemoryNode` does). The
+    /// receipts stay, as on the phone: they travel on to the phone that made the changes, and a
+    /// later offer of what they cover is not taken again.
     pub fn learn_receipts(&mut self, changes: &mut Changes, receipts: Vec<Receipt>) {
         for r in receipts {
             let doc = changes.doc(&r.doc);
@@ -245,10 +264,6 @@ impl NodeState {
                 self.version += 1;
             }
             self.live.remove(&d);
-            if let Some(rs) = self.receipts.remove(&d) {
-                let size: u64 = rs.iter().map(|r| r.encode().len() as u64).sum();
-                self.bytes = self.bytes.saturating_sub(size);
-            }
         }
     }
 
@@ -348,5 +363,17 @@ impl Local for View<'_> {
 
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
         self.changes.doc_of(doc).and_then(|d| self.node.receipts.get(&d)).cloned().unwrap_or_default()
+    }
+
+    /// A change is in the run's table only once some node verified (or made) exactly these
+    /// bytes; its signature is then not checked again (every other check still runs).
+    fn checked_before(&self, signed: &SignedChange) -> bool {
+        let Ok(header) = sampark_crdt::verify::header(&signed.change) else { return false };
+        self.changes.find(&header.hash).and_then(|c| self.changes.get(c)).is_some_and(|r| r.signed == *signed)
+    }
+
+    /// Likewise for a receipt some node verified (its signature is a pure function of its bytes).
+    fn receipt_checked_before(&self, receipt: &Receipt) -> bool {
+        self.changes.receipts_checked.contains(&receipt_digest(receipt))
     }
 }

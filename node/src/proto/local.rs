@@ -40,6 +40,19 @@ pub trait Local {
         let _ = doc;
         Vec::new()
     }
+    /// True when the driver has verified these exact bytes (document, change and signature)
+    /// before, so the session may skip the ed25519 check and run every other check
+    /// ([`sampark_crdt::verify::verify_checked_before`]). The phone and the relay always answer
+    /// `false`; the simulator answers for changes any simulated node verified.
+    fn checked_before(&self, signed: &SignedChange) -> bool {
+        let _ = signed;
+        false
+    }
+    /// The same for a relay's receipt ([`sampark_crdt::Receipt::verify_checked_before`]).
+    fn receipt_checked_before(&self, receipt: &Receipt) -> bool {
+        let _ = receipt;
+        false
+    }
 }
 
 /// True when a relay's receipt shows it holds everything this node holds of `doc`: each of

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
-use sampark_crdt::verify::{Verified, verify};
+use sampark_crdt::verify::{Verified, verify, verify_checked_before};
 use sampark_crdt::{Certificate, DocId, Keypair, PublicKey, Receipt, Revocation, SignedChange, Timestamp, TrustStore};
 
 use super::local::{Local, upstream_has};
@@ -504,7 +504,12 @@ impl Session {
                 self.summary.changes_refused += 1;
                 continue;
             }
-            match verify(&signed, trust) {
+            let verified = if local.checked_before(&signed) {
+                verify_checked_before(&signed, trust)
+            } else {
+                verify(&signed, trust)
+            };
+            match verified {
                 Ok(v) if local.has_change(&signed.doc, &v.change.hash()) => {}
                 Ok(v) => {
                     self.received_docs.insert(signed.doc.clone());
@@ -527,7 +532,9 @@ impl Session {
         let valid: Vec<Receipt> = receipts
             .into_iter()
             .filter(|r| !local.receipts(&r.doc).contains(r))
-            .filter(|r| r.verify(trust).is_ok())
+            .filter(|r| {
+                if local.receipt_checked_before(r) { r.verify_checked_before(trust) } else { r.verify(trust) }.is_ok()
+            })
             .collect();
         if !valid.is_empty() {
             out.push(Out::LearnReceipts(valid));
