@@ -168,7 +168,7 @@ pub fn state_of(doc: &Document, trust: &TrustStore, deadlines: &Deadlines) -> Re
     let DocKind::Ticket(id) = doc.id().kind else {
         return Err(TicketStateError::NotATicket(doc.id().to_string()));
     };
-    Ok(derive(id, &events(doc), trust, deadlines)?)
+    Ok(state::derive_checked(id, &events(doc), trust, deadlines)?)
 }
 
 /// Why [`state_of`] failed.

@@ -225,8 +225,19 @@ pub fn derive(
     trust: &TrustStore,
     deadlines: &Deadlines,
 ) -> Result<TicketState, DeriveError> {
-    let by_id: BTreeMap<EventId, &Event> =
-        events.iter().filter(|e| e.ticket_id() == id && e.verify_signature().is_ok()).map(|e| (e.id(), e)).collect();
+    let checked: Vec<Event> = events.iter().filter(|e| e.verify_signature().is_ok()).cloned().collect();
+    derive_checked(id, &checked, trust, deadlines)
+}
+
+/// [`derive`] from events whose signatures were checked already ([`super::events`] checks each
+/// as it decodes it), so that deriving a ticket's state checks each signature once.
+pub(super) fn derive_checked(
+    id: TicketId,
+    events: &[Event],
+    trust: &TrustStore,
+    deadlines: &Deadlines,
+) -> Result<TicketState, DeriveError> {
+    let by_id: BTreeMap<EventId, &Event> = events.iter().filter(|e| e.ticket_id() == id).map(|e| (e.id(), e)).collect();
     let raised = by_id.get(&EventId(id.0)).ok_or(DeriveError::NotRaised)?;
     let mut state = genesis(id, raised, trust)?;
 
