@@ -253,6 +253,29 @@ fn a_receipt_comes_back_by_mule_and_the_carrier_drops_its_copy() {
     assert!(again.a.changes_sent >= 1);
 }
 
+/// Registers grow every working day: a carrier folds one on the relay's receipt (keeps the
+/// document, drops the signatures) so that next time only the new entries travel.
+#[test]
+fn a_carried_register_is_folded_and_taken_again_only_for_what_is_new() {
+    let block = Block::new();
+    let mut a = block.node(&block.sevika);
+    let mut b = block.node(&block.sevika2);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut a, &block.sevika, AWC, 10, 0);
+    let doc = a.documents()[0].0.clone();
+    assert_eq!(contact(&mut a, &mut b).b.changes_received, 10);
+    assert_eq!(contact(&mut b, &mut relay).b.changes_received, 10);
+    assert!(b.document(&doc).is_some() && b.is_folded(&doc), "B keeps the register, folded");
+    // Two more entries: B takes only those, and brings them to the relay.
+    weigh(&mut a, &block.sevika, AWC, 2, 100);
+    assert_eq!(contact(&mut a, &mut b).b.changes_received, 2, "only what is new");
+    assert_eq!(contact(&mut b, &mut relay).a.changes_sent, 2);
+    assert_eq!(relay.heads(&doc), a.heads(&doc), "the relay has the whole register");
+    // A phone with none of the register would get none of it from B: it could not apply the
+    // rest without what B folded.
+    assert!(b.missing(&doc, &[]).is_empty());
+}
+
 /// A phone whose ticket another phone carried meets the relay later with nothing new: its
 /// hello asks receipts for its own documents no receipt covers, and the relay answers.
 #[test]

@@ -128,11 +128,19 @@ pub struct Held {
     pub heads: Vec<u32>,
     /// Verified changes waiting for a dependency.
     pub queued: Vec<u32>,
+    /// How many of the first changes in `order` are held folded, without their signatures (a
+    /// carried register after a receipt, as on the phone).
+    pub folded: usize,
 }
 
 impl Held {
     fn has(&self, c: u32) -> bool {
         self.order.contains(&c)
+    }
+
+    /// The changes held signed.
+    fn signed(&self) -> impl Iterator<Item = &u32> {
+        self.order.get(self.folded..).unwrap_or_default().iter().chain(&self.queued)
     }
 }
 
@@ -157,6 +165,8 @@ pub struct NodeState {
     pub version: u64,
     /// Bytes of signed changes and receipts held.
     pub bytes: u64,
+    /// Bytes the changes held folded took when signed (what a folded snapshot stands for).
+    pub folded_bytes: u64,
     /// The most bytes ever held.
     pub peak_bytes: u64,
 }
@@ -174,6 +184,7 @@ impl NodeState {
             hlc: Hlc::default(),
             version: 0,
             bytes: 0,
+            folded_bytes: 0,
             peak_bytes: 0,
         }
     }
@@ -222,10 +233,11 @@ impl NodeState {
         }
     }
 
-    /// Keeps verified receipts (the newest per relay and document), and drops the documents it
-    /// only carried once a receipt shows they arrived upstream (as `MemoryNode` does). The
-    /// receipts stay, as on the phone: they travel on to the phone that made the changes, and a
-    /// later offer of what they cover is not taken again.
+    /// Keeps verified receipts (the newest per relay and document), and settles what it only
+    /// carried once a receipt shows it arrived upstream, as the phone does: tickets are dropped,
+    /// registers folded (the change graph stays, the signatures go), so a register offered again
+    /// later brings only its new changes. The receipts stay, as on the phone: they travel on to
+    /// the phone that made the changes, and a later offer of what they cover is not taken again.
     pub fn learn_receipts(&mut self, changes: &mut Changes, receipts: Vec<Receipt>) {
         for r in receipts {
             let doc = changes.doc(&r.doc);
@@ -251,19 +263,25 @@ impl NodeState {
             .filter(|(_, id)| !policy::keeps(&grants, id) && upstream_has(&view, id))
             .map(|(d, _)| d)
             .collect();
+        let size = |ids: &[u32]| -> u64 { ids.iter().filter_map(|c| changes.get(*c)).map(|r| u64::from(r.size)).sum() };
         for d in carried {
-            if let Some(held) = self.docs.remove(&d) {
-                let size: u64 = held
-                    .order
-                    .iter()
-                    .chain(&held.queued)
-                    .filter_map(|c| changes.get(*c))
-                    .map(|r| u64::from(r.size))
-                    .sum();
-                self.bytes = self.bytes.saturating_sub(size);
+            let ticket = changes.doc_id(d).is_some_and(|id| id.kind.is_ticket());
+            if ticket {
+                // Tickets are dropped whole (never folded).
+                if let Some(held) = self.docs.remove(&d) {
+                    self.bytes = self.bytes.saturating_sub(size(&held.order) + size(&held.queued));
+                    self.version += 1;
+                }
+                self.live.remove(&d);
+            } else if let Some(held) = self.docs.get_mut(&d)
+                && held.folded < held.order.len()
+            {
+                let newly = size(held.order.get(held.folded..).unwrap_or_default());
+                self.bytes = self.bytes.saturating_sub(newly);
+                self.folded_bytes += newly;
+                held.folded = held.order.len();
                 self.version += 1;
             }
-            self.live.remove(&d);
         }
     }
 
@@ -283,7 +301,7 @@ impl NodeState {
 
     /// Numbers of the signed changes held (applied or waiting).
     pub fn held_changes(&self) -> impl Iterator<Item = u32> + '_ {
-        self.docs.values().flat_map(|h| h.order.iter().chain(&h.queued)).copied()
+        self.docs.values().flat_map(Held::signed).copied()
     }
 }
 
@@ -346,6 +364,10 @@ impl Local for View<'_> {
         let mut have: BTreeSet<u32> = BTreeSet::new();
         let mut stack: Vec<u32> =
             their_heads.iter().filter_map(|x| self.changes.find(x)).filter(|c| h.has(*c)).collect();
+        if stack.is_empty() && h.folded > 0 {
+            // A peer with none of a folded register could apply none of the rest (as the phone).
+            return Vec::new();
+        }
         while let Some(c) = stack.pop() {
             if have.insert(c)
                 && let Some(r) = self.changes.get(c)
@@ -353,7 +375,8 @@ impl Local for View<'_> {
                 stack.extend(r.deps.iter().copied());
             }
         }
-        h.order
+        let signed = h.order.get(h.folded..).unwrap_or_default();
+        signed
             .iter()
             .filter(|c| !have.contains(c))
             .filter_map(|c| self.changes.get(*c))

@@ -41,7 +41,7 @@ pub mod tickets;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sampark_crdt::ticket::Deadlines;
 use sampark_crdt::{
@@ -175,6 +175,9 @@ pub struct Node {
     deadlines: Deadlines,
     clock: fn() -> Timestamp,
     carry_quota: u64,
+    /// Registers carried for others that are folded: a receipt showed them upstream and they
+    /// hold no signed change here (see [`sync`]). Rebuilt as receipts arrive after a restart.
+    folded: BTreeSet<DocId>,
 }
 
 /// How many bytes of other centres' data a phone carries at most, by default.
@@ -209,7 +212,7 @@ impl Node {
         }
         let docs = load_documents(&store)?;
         let receipts = sync::load_receipts(&store)?;
-        Ok(Node {
+        let mut node = Node {
             home: home.clone(),
             store,
             author: Author::new(keypair, state.install_nonce),
@@ -221,7 +224,10 @@ impl Node {
             deadlines: Deadlines::default(),
             clock: wall_clock,
             carry_quota: DEFAULT_CARRY_QUOTA,
-        })
+            folded: BTreeSet::new(),
+        };
+        node.find_folded()?;
+        Ok(node)
     }
 
     /// Uses `deadlines` for the tiers' allowances (from the relay's configuration).

@@ -3,13 +3,14 @@
 //!
 //! "Waiting to go upward" counts the changes this node made itself in the documents it keeps
 //! that no relay's receipt shows upstream yet. "Carrying" counts the documents held that the node
-//! does not keep (other centres' data on its way to the relay); they are dropped once a receipt
-//! shows they arrived.
+//! does not keep (other centres' data on its way to the relay); once a receipt shows they
+//! arrived they are no longer counted (tickets are dropped, registers folded; see [`super::sync`]).
 
 use serde::{Deserialize, Serialize};
 
 use super::sync::PeerContact;
 use super::{Node, OpError};
+use crate::proto::local::upstream_has;
 use crate::proto::policy;
 
 /// Documents and the signed changes in them.
@@ -65,9 +66,13 @@ impl Node {
         let (mut kept, mut carrying) = (Count::default(), Count::default());
         let (mut heads, mut waiting) = (0, 0);
         for doc in self.docs.values() {
+            let keeps = policy::keeps(&grants, doc.id());
+            if !keeps && upstream_has(self, doc.id()) {
+                // Arrived upstream (a register kept folded, to take only what is new next time).
+                continue;
+            }
             let changes = doc.automerge().get_changes(&[]);
             heads += doc.heads().len();
-            let keeps = policy::keeps(&grants, doc.id());
             let count = if keeps { &mut kept } else { &mut carrying };
             count.documents += 1;
             count.changes += changes.len();

@@ -13,9 +13,17 @@
 //! - [`Local::missing`] reads the signed changes Automerge lists as missing from the store.
 //!
 //! - `learn_receipts` keeps each relay's newest receipt per document (in memory and in the
-//!   store, under `<doc id>\0<relay key>`), then drops the documents this node only carried
-//!   for others that a receipt shows arrived upstream. Receipts are kept after the document is
-//!   dropped, so they travel on to the phone that made the changes.
+//!   store, under `<doc id>\0<relay key>`), then settles what this node only carried for others
+//!   that a receipt shows arrived upstream. Receipts are kept, so they travel on to the phone
+//!   that made the changes and a stale copy offered later is not taken again.
+//!   - A carried **ticket** is dropped whole: it changes little after it arrives.
+//!   - A carried **register** is *folded*: its signed changes are deleted and the document stays
+//!     as an unsigned snapshot ([`Store::compact`](crate::store::Store::compact)). Registers
+//!     grow every working day; when the centre's phone next offers one, this node asks only for
+//!     what is new since its heads, instead of taking the whole month's register again. It
+//!     sends on only what it holds signed, and nothing to a peer that has none of the document
+//!     (that peer could not apply the new changes without the folded ones). Folded registers
+//!     count against the carrying quota and are the first to go when it is full.
 //!
 //! After each contact the driver calls [`Node::record_contact`], which keeps the peer's last
 //! contact in the store's peer state (JSON, see [`PeerContact`]) for `status`.
@@ -283,8 +291,9 @@ impl Node {
         self.carried_documents().iter().map(|(_, b)| b).sum()
     }
 
-    /// Keeps carried data within the quota: drops the least urgent first (the rest before the
-    /// registers the due list reads, tickets last), and among equals the longest unchanged.
+    /// Keeps carried data within the quota: drops what arrived upstream first (folded
+    /// registers), then the least urgent (the rest before the registers the due list reads,
+    /// tickets last), and among equals the longest unchanged.
     fn enforce_quota(&mut self) -> Result<(), String> {
         let mut carried = self.carried_documents();
         let mut total: u64 = carried.iter().map(|(_, b)| b).sum();
@@ -292,28 +301,63 @@ impl Node {
             return Ok(());
         }
         let newest = |id: &DocId| self.docs.get(id).and_then(|d| d.changes().iter().map(|c| c.timestamp()).max());
-        carried.sort_by_key(|(id, _)| (std::cmp::Reverse(policy::urgency(id)), newest(id)));
+        carried.sort_by_key(|(id, _)| (!upstream_has(self, id), std::cmp::Reverse(policy::urgency(id)), newest(id)));
         for (id, bytes) in carried {
             if total <= self.carry_quota {
                 break;
             }
             self.store.remove_document(&id).map_err(|e| e.to_string())?;
             self.docs.remove(&id);
+            self.folded.remove(&id);
             total = total.saturating_sub(bytes);
             tracing::warn!(doc = %id, bytes, quota = self.carry_quota, "carrying quota full; dropped a carried document");
         }
         Ok(())
     }
 
-    /// Drops the documents carried for others that a receipt shows arrived upstream.
-    fn drop_delivered(&mut self) -> Result<(), String> {
+    /// Settles what this node carried for others that a receipt shows arrived upstream: drops
+    /// tickets, folds registers (see the module docs).
+    fn settle_delivered(&mut self) -> Result<(), String> {
         let grants = self.scope_grants();
         let delivered: Vec<DocId> =
             self.docs.keys().filter(|id| !policy::keeps(&grants, id) && upstream_has(self, id)).cloned().collect();
         for id in delivered {
-            self.store.remove_document(&id).map_err(|e| e.to_string())?;
-            self.docs.remove(&id);
-            tracing::info!(doc = %id, "carried document arrived upstream; dropped");
+            if id.kind.is_ticket() {
+                self.store.remove_document(&id).map_err(|e| e.to_string())?;
+                self.docs.remove(&id);
+                tracing::info!(doc = %id, "carried ticket arrived upstream; dropped");
+            } else {
+                // Nothing is written when nothing signed is left (folded at an earlier receipt).
+                let report = self.store.compact(&id, |_| false).map_err(|e| e.to_string())?;
+                self.folded.insert(id.clone());
+                if report.removed > 0 {
+                    tracing::info!(doc = %id, folded = report.removed, "carried register arrived upstream; folded");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when `doc` is a register this node carries for others, folded (see the module docs):
+    /// some of its changes are held unsigned.
+    pub fn is_folded(&self, doc: &DocId) -> bool {
+        self.folded.contains(doc)
+    }
+
+    /// The carried registers folded before the node was last closed: those whose first change
+    /// is held unsigned (a fold takes every change held, so the first is always among them).
+    pub(super) fn find_folded(&mut self) -> Result<(), OpError> {
+        let grants = self.scope_grants();
+        for (id, doc) in &self.docs {
+            if policy::keeps(&grants, id) || id.kind.is_ticket() {
+                continue;
+            }
+            let first = doc.automerge().get_changes(&[]).first().map(|c| c.hash());
+            if let Some(hash) = first
+                && self.store.change(id, &hash)?.is_none()
+            {
+                self.folded.insert(id.clone());
+            }
         }
         Ok(())
     }
@@ -363,8 +407,10 @@ impl Local for Node {
         for change in d.automerge().get_changes(&known) {
             match self.store.change(doc, &change.hash()) {
                 Ok(Some(signed)) => out.push(signed),
-                // Folded into a snapshot by compaction after a relay's receipt: the peer finds it
-                // signed at the relay.
+                // A peer with none of a folded carried register could apply none of the rest.
+                Ok(None) if known.is_empty() && self.folded.contains(doc) => return Vec::new(),
+                // Folded into a snapshot after a relay's receipt: the peer finds it signed at the
+                // relay.
                 Ok(None) => tracing::debug!(%doc, hash = %change.hash(), "a change is kept unsigned here; not sent"),
                 Err(e) => tracing::warn!(%doc, error = %e, "a stored change could not be read; not sent"),
             }
@@ -415,6 +461,6 @@ impl contact::Node for Node {
         for receipt in receipts {
             self.keep_receipt(receipt)?;
         }
-        self.drop_delivered()
+        self.settle_delivered()
     }
 }

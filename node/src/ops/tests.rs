@@ -361,3 +361,94 @@ fn the_due_list_comes_from_the_registers_and_a_wrong_clock_is_named() {
     let err = reset.due(Some("15/01/2027"), settings).unwrap_err().to_string();
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
+
+/// Runs a contact between two nodes in lockstep (every frame in flight delivered each trip) and
+/// returns what each side received, in changes.
+fn meet(a: &mut Node, b: &mut Node, now: Timestamp) -> (u64, u64) {
+    use crate::net::contact::Node as Contact;
+    use crate::proto::{Config, In, Out, Session};
+    fn step(node: &mut Node, outs: Vec<Out>, queue: &mut Vec<Vec<u8>>, received: &mut u64) {
+        for o in outs {
+            match o {
+                Out::Send(frame) => queue.push(frame),
+                Out::LearnTrust { certificates, revocations } => node.learn(certificates, revocations).unwrap(),
+                Out::Deliver(batch) => {
+                    *received += batch.len() as u64;
+                    Contact::deliver(node, batch).unwrap();
+                }
+                Out::LearnReceipts(receipts) => Contact::learn_receipts(node, receipts).unwrap(),
+                Out::Finished(_) => {}
+            }
+        }
+    }
+    let (mut sa, mut sb) =
+        (Session::new(b.public(), Config::default(), now), Session::new(a.public(), Config::default(), now));
+    let (mut to_a, mut to_b, mut got_a, mut got_b) = (Vec::new(), Vec::new(), 0, 0);
+    let outs = sa.handle(In::Connected, &*a, now);
+    step(a, outs, &mut to_b, &mut got_a);
+    let outs = sb.handle(In::Connected, &*b, now);
+    step(b, outs, &mut to_a, &mut got_b);
+    for _ in 0..100 {
+        if to_a.is_empty() && to_b.is_empty() {
+            return (got_a, got_b);
+        }
+        for frame in std::mem::take(&mut to_b) {
+            let outs = sb.handle(In::Frame(frame), &*b, now);
+            step(b, outs, &mut to_a, &mut got_b);
+        }
+        for frame in std::mem::take(&mut to_a) {
+            let outs = sa.handle(In::Frame(frame), &*a, now);
+            step(a, outs, &mut to_b, &mut got_a);
+        }
+    }
+    panic!("the contact does not end");
+}
+
+fn attendance(node: &mut Node, date: &str) {
+    let entry = serde_json::json!({"register": "attendance", "child": "0a0b0c0d-1-0", "date": date,
+        "present": true, "hot_meal": true});
+    node.handle(Request::Record { entry, centre: None }).unwrap();
+}
+
+#[test]
+fn a_carried_register_is_folded_on_its_receipt_and_taken_again_only_for_what_is_new() {
+    let mut block = Block::new();
+    let mut a = block.phone("a", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let mut b = block.phone("b", "BR/DBG/P07/S05/A0500", T0, at_t0);
+    for day in 12..=15 {
+        attendance(&mut a, &format!("2030-01-{day}"));
+    }
+    let doc = a.documents().into_iter().next().unwrap().0;
+    let made = a.store().changes(&doc).unwrap().value.len() as u64;
+    assert!(made >= 4);
+
+    // B meets A and takes the register to carry.
+    assert_eq!(meet(&mut a, &mut b, T0.plus_hours(1)).1, made);
+    assert_eq!(b.status().unwrap().carrying.documents, 1);
+
+    // The relay's receipt reaches B: the register stays, folded, with nothing signed left.
+    let receipt = Receipt::sign(&block.relay, doc.clone(), b.heads(&doc).unwrap(), T0.plus_hours(2));
+    b.learn_receipts(vec![receipt.clone()]).unwrap();
+    assert!(b.document(&doc).is_some() && b.is_folded(&doc));
+    assert!(b.store().changes(&doc).unwrap().value.is_empty(), "the signed changes are folded");
+    assert_eq!(b.status().unwrap().carrying.documents, 0, "what arrived is not counted as carried");
+
+    // A records one more entry; meeting again, B takes only that one.
+    attendance(&mut a, "2030-01-16");
+    let now_made = a.store().changes(&doc).unwrap().value.len() as u64;
+    assert_eq!(meet(&mut a, &mut b, T0.plus_hours(3)).1, now_made - made, "only the new change travels");
+    assert_eq!(b.status().unwrap().carrying.documents, 1);
+
+    // B gives the relay (which holds the receipted heads) the new change, and a phone with
+    // none of the register nothing: it could not apply the rest without what B folded.
+    assert_eq!(b.missing(&doc, &receipt.heads).len() as u64, now_made - made);
+    assert!(b.missing(&doc, &[]).is_empty());
+
+    // All of this survives a restart.
+    let home_b = b.home().clone();
+    drop(b);
+    let b = Node::open(&home_b).unwrap();
+    assert!(b.is_folded(&doc));
+    assert_eq!(b.store().changes(&doc).unwrap().value.len() as u64, now_made - made);
+    assert!(b.missing(&doc, &[]).is_empty());
+}

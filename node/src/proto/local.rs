@@ -5,11 +5,13 @@
 //! driver applies and stores them (the daemon durably, in sled; the simulator in memory) before
 //! it hands the session its next input.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::ChangeHash;
 use sampark_crdt::verify::Verified;
-use sampark_crdt::{ApplyError, Certificate, DocId, Document, PublicKey, Receipt, SignedChange, Timestamp, TrustStore};
+use sampark_crdt::{
+    Applied, ApplyError, Certificate, DocId, Document, PublicKey, Receipt, SignedChange, Timestamp, TrustStore,
+};
 
 /// A node's data, as a session reads it.
 pub trait Local {
@@ -106,12 +108,23 @@ pub struct MemoryNode {
     docs: BTreeMap<DocId, Document>,
     signed: BTreeMap<ChangeHash, SignedChange>,
     receipts: BTreeMap<DocId, Vec<Receipt>>,
+    /// Carried registers folded after a receipt: the document stays, the signed changes it then
+    /// held go (later changes are kept signed until the next receipt).
+    folded: BTreeSet<DocId>,
 }
 
 impl MemoryNode {
     /// A node with key `key`, certificates `chain` (root first) and trust store `trust`.
     pub fn new(key: PublicKey, chain: Vec<Certificate>, trust: TrustStore) -> MemoryNode {
-        MemoryNode { key, chain, trust, docs: BTreeMap::new(), signed: BTreeMap::new(), receipts: BTreeMap::new() }
+        MemoryNode {
+            key,
+            chain,
+            trust,
+            docs: BTreeMap::new(),
+            signed: BTreeMap::new(),
+            receipts: BTreeMap::new(),
+            folded: BTreeSet::new(),
+        }
     }
 
     /// Mutable access to the trust store (to add what a peer taught).
@@ -139,13 +152,15 @@ impl MemoryNode {
     /// Applies and keeps a change a session delivered (already verified).
     pub fn deliver(&mut self, signed: SignedChange, verified: Verified) -> Result<(), ApplyError> {
         let hash = verified.change.hash();
-        self.document_mut(&signed.doc).apply_verified(verified)?;
-        self.signed.insert(hash, signed);
+        if self.document_mut(&signed.doc).apply_verified(verified)? != Applied::Duplicate {
+            self.signed.insert(hash, signed);
+        }
         Ok(())
     }
 
-    /// Keeps verified receipts (the newest per relay and document), and drops the documents it
-    /// only carried for others once a receipt shows they arrived upstream.
+    /// Keeps verified receipts (the newest per relay and document), and settles what it only
+    /// carried for others once a receipt shows it arrived upstream, as the phone does: drops
+    /// tickets, folds registers (keeps the document, drops its signed changes).
     pub fn learn_receipts(&mut self, receipts: Vec<Receipt>) {
         for r in receipts {
             let known = self.receipts.entry(r.doc.clone()).or_default();
@@ -167,12 +182,21 @@ impl MemoryNode {
             .map(|(id, _)| id.clone())
             .collect();
         for id in carried {
-            if let Some(doc) = self.docs.remove(&id) {
-                for c in doc.changes() {
-                    self.signed.remove(&c.hash());
-                }
+            let ticket = id.kind.is_ticket();
+            let doc = if ticket { self.docs.remove(&id) } else { self.docs.get(&id).cloned() };
+            for c in doc.iter().flat_map(Document::changes) {
+                self.signed.remove(&c.hash());
+            }
+            if !ticket {
+                self.folded.insert(id);
             }
         }
+    }
+
+    /// True when `doc` is a carried register this node folded (some of its changes are held
+    /// unsigned).
+    pub fn is_folded(&self, doc: &DocId) -> bool {
+        self.folded.contains(doc)
     }
 
     /// How many signed changes are held.
@@ -217,6 +241,11 @@ impl Local for MemoryNode {
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();
-        d.automerge().get_changes(&known).iter().filter_map(|c| self.signed.get(&c.hash()).cloned()).collect()
+        let lacking = d.automerge().get_changes(&known);
+        if known.is_empty() && self.folded.contains(doc) {
+            // A peer with none of a folded register could apply none of the rest.
+            return Vec::new();
+        }
+        lacking.iter().filter_map(|c| self.signed.get(&c.hash()).cloned()).collect()
     }
 }
