@@ -320,6 +320,7 @@ impl<'s> Engine<'s> {
     /// Queues a frame on the link from side `side`: it arrives once sent at the link's rate,
     /// a latency later, unless the contact ends first.
     fn send(&mut self, c: u32, side: usize, frame: Vec<u8>) {
+        self.record.message(sampark_node::proto::message::name_of_frame(&frame), frame.len());
         let now = self.now;
         let Some(active) = self.active.get_mut(&c) else { return };
         let Some(busy) = active.busy.get_mut(side) else { return };

@@ -180,6 +180,8 @@ pub struct Bytes {
     pub total: u64,
     /// By link kind.
     pub by_link: BTreeMap<String, u64>,
+    /// By protocol message (offers, receipts, changes, …), frames sent.
+    pub by_message: BTreeMap<String, u64>,
     /// Per contact that ran at least one session.
     pub per_contact: Sizes,
     /// Sessions run.
@@ -212,6 +214,13 @@ pub struct Storage {
     pub district_relay_end: Sizes,
     /// Bytes held by the state hub at the end.
     pub state_end: u64,
+    /// Bytes of the folded registers each phone holds at the end (carried registers that
+    /// arrived upstream, kept as unsigned snapshots): their signed size times
+    /// `snapshot_ratio`.
+    pub phone_folded_end: Sizes,
+    /// An Automerge snapshot's size over its signed changes' size, measured in the run on the
+    /// centres' own register documents.
+    pub snapshot_ratio: f64,
 }
 
 /// Everything in `metrics.json`.
@@ -354,12 +363,21 @@ impl Metrics {
             b.changes_moved,
             b.changes_accepted
         );
+        let mut kinds: Vec<(&String, &u64)> = b.by_message.iter().collect();
+        kinds.sort_by_key(|(_, v)| std::cmp::Reverse(**v));
+        let all: u64 = b.by_message.values().sum::<u64>().max(1);
+        let shares: Vec<String> =
+            kinds.iter().take(5).map(|(k, v)| format!("{k} {:.0}%", **v as f64 * 100.0 / all as f64)).collect();
+        s += &format!("bytes by message: {}\n", shares.join(", "));
         s += &format!(
-            "phone storage at the end: median {:.2} MB, p95 {:.2} MB, max {:.2} MB (peak max {:.2} MB)\n",
+            "phone storage at the end: median {:.2} MB, p95 {:.2} MB, max {:.2} MB (peak max {:.2} MB); \
+             folded registers: median {:.2} MB, max {:.2} MB\n",
             self.storage.phone_end.median / 1e6,
             self.storage.phone_end.p95 / 1e6,
             self.storage.phone_end.max / 1e6,
-            self.storage.phone_peak.max / 1e6
+            self.storage.phone_peak.max / 1e6,
+            self.storage.phone_folded_end.median / 1e6,
+            self.storage.phone_folded_end.max / 1e6
         );
         s
     }

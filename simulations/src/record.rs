@@ -81,6 +81,8 @@ pub struct Recorder {
     pub outcomes: BTreeMap<String, u64>,
     /// Bytes by link kind.
     pub bytes_by_link: BTreeMap<LinkKind, u64>,
+    /// Bytes sent by message kind.
+    pub bytes_by_message: BTreeMap<&'static str, u64>,
     /// Signed changes refused by receivers.
     pub refused: u64,
     /// Signed changes receivers accepted as new.
@@ -88,6 +90,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Notes a frame of `len` bytes holding a message named `name` sent.
+    pub fn message(&mut self, name: &'static str, len: usize) {
+        *self.bytes_by_message.entry(name).or_default() += len as u64;
+    }
+
     /// Notes a new ticket.
     pub fn raised(&mut self, rec: TicketRec) {
         let i = self.tickets.len();

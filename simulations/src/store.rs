@@ -245,6 +245,7 @@ impl NodeState {
             known.retain(|k| k.relay != r.relay || k.at > r.at);
             if !known.iter().any(|k| k.relay == r.relay) {
                 self.bytes += r.encode().len() as u64;
+                self.peak_bytes = self.peak_bytes.max(self.bytes);
                 known.push(r);
                 self.version += 1;
             }

@@ -10,8 +10,9 @@
 //!   serves it to anyone who needs it, a replaced phone included; the phone keeps the document
 //!   itself, as a snapshot, and works on as before. A peer that asks this phone for a folded
 //!   change gets the rest and finds the folded one at the relay.
-//! - **What a phone carries for others is never folded:** it is kept signed until a receipt
-//!   shows it arrived, and then dropped whole (see [`super::sync`]).
+//! - **What a phone carries for others is not folded here:** it is kept signed until a receipt
+//!   shows it arrived, and then a ticket is dropped whole and a register folded at once (see
+//!   [`super::sync`]).
 
 use std::collections::BTreeSet;
 

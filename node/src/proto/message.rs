@@ -187,6 +187,26 @@ fn read_trust(r: &mut Reader<'_>) -> Result<TrustRecords, DecodeError> {
     Ok((certificates, revocations))
 }
 
+/// The name ([`Message::name`]) of the message an encoded frame holds, from its first byte
+/// alone, without decoding the rest: for counting bytes by kind.
+pub fn name_of_frame(frame: &[u8]) -> &'static str {
+    match frame.first() {
+        Some(&HELLO) => "hello",
+        Some(&REFUSE) => "refuse",
+        Some(&FINGERPRINTS) => "fingerprints",
+        Some(&ITEMS) => "items",
+        Some(&OFFER) => "offer",
+        Some(&WANT) => "want",
+        Some(&TRUST) => "trust",
+        Some(&CHANGES) => "changes",
+        Some(&DONE) => "done",
+        Some(&HEADS) => "heads",
+        Some(&ACK) => "ack",
+        Some(&RECEIPTS) => "receipts",
+        _ => "unknown",
+    }
+}
+
 impl Message {
     /// A short name for logs.
     pub fn name(&self) -> &'static str {
@@ -335,5 +355,28 @@ impl Message {
         };
         r.finish()?;
         Ok(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_is_named_by_its_first_byte() {
+        let messages = [
+            Message::Offer(vec![]),
+            Message::Want(vec![]),
+            Message::Changes(vec![]),
+            Message::Done,
+            Message::Ack,
+            Message::Receipts(vec![]),
+            Message::Trust { certificates: vec![], revocations: vec![] },
+        ];
+        for m in messages {
+            assert_eq!(name_of_frame(&m.encode()), m.name());
+        }
+        assert_eq!(name_of_frame(&[]), "unknown");
+        assert_eq!(name_of_frame(&[200]), "unknown");
     }
 }

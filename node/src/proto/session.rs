@@ -360,7 +360,8 @@ impl Session {
             .filter(|(d, _)| policy::takes(&theirs, &mine, d))
             .filter(|(d, _)| !upstream_has(local, d))
             .take(MAX_DOCS)
-            .map(|(doc, heads)| DocHeads { recent: short_recent(local, &doc), doc, heads })
+            // The receiver decides on the heads alone; its Want carries its own recent changes.
+            .map(|(doc, heads)| DocHeads { recent: Vec::new(), doc, heads })
             .collect();
         self.offered = offer.iter().map(|d| d.doc.clone()).collect();
         // An empty offer needs no answer: the peer sends a Want only for a non-empty one.
@@ -462,7 +463,14 @@ impl Session {
             return;
         }
         self.awaiting_offer = false;
-        let receipts: Vec<Receipt> = docs.iter().flat_map(|d| local.receipts(&d.doc)).take(MAX_RECEIPTS).collect();
+        // Only receipts naming some of the offered heads: they tell the offerer that what it
+        // offers (or part of it) arrived. An older one it had its chance to learn at an earlier
+        // contact; sent at every contact, such receipts were most of the bytes phones exchanged.
+        let receipts: Vec<Receipt> = docs
+            .iter()
+            .flat_map(|d| local.receipts(&d.doc).into_iter().filter(|r| d.heads.iter().any(|h| r.heads.contains(h))))
+            .take(MAX_RECEIPTS)
+            .collect();
         if !receipts.is_empty() {
             self.send(&Message::Receipts(receipts), out);
         }
