@@ -47,3 +47,12 @@ fn the_protocol_never_beats_the_oracle() {
         }
     }
 }
+
+#[test]
+fn carriers_fold_the_registers_that_arrived() {
+    let run = common::run(&common::tiny(10, ""), 1);
+    let storage = &run.metrics.storage;
+    assert!(storage.phone_folded_end.max > 0.0, "some phone holds a carried register folded");
+    let ratio = storage.snapshot_ratio;
+    assert!(ratio > 0.0 && ratio < 1.0, "a snapshot is smaller than its signed changes: {ratio}");
+}
