@@ -9,7 +9,9 @@
 //! ([`Applied::Queued`]); they are already verified. The caller keeps the signed change
 //! (the node stores every signed change it accepts), so a crash loses nothing.
 
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
 
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{Automerge, AutomergeError, ChangeHash};
@@ -95,21 +97,54 @@ pub enum EditError {
 }
 
 /// One document's replica.
-#[derive(Debug, Clone)]
 pub struct Document {
     id: DocId,
     doc: Automerge,
+    /// SHA-256 digests of the encoded ticket events whose signatures were found good in this
+    /// replica ([`crate::ticket::events`]), so that deriving a ticket's state again, as relays do
+    /// every duty cycle, checks only the signatures of events that are new. Keyed by content, so
+    /// it is never stale.
+    events_checked: Mutex<HashSet<[u8; 32]>>,
+}
+
+impl Clone for Document {
+    fn clone(&self) -> Self {
+        let checked = self.events_checked.lock().map(|set| set.clone()).unwrap_or_default();
+        Document { id: self.id.clone(), doc: self.doc.clone(), events_checked: Mutex::new(checked) }
+    }
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document").field("id", &self.id).field("heads", &self.doc.get_heads()).finish_non_exhaustive()
+    }
 }
 
 impl Document {
     /// An empty document.
     pub fn new(id: DocId) -> Document {
-        Document { id, doc: Automerge::new() }
+        Document::from_automerge(id, Automerge::new())
     }
 
     /// Loads a document saved by [`Document::save`] from this node's own store.
     pub fn load(id: DocId, bytes: &[u8]) -> Result<Document, AutomergeError> {
-        Ok(Document { id, doc: Automerge::load(bytes)? })
+        Ok(Document::from_automerge(id, Automerge::load(bytes)?))
+    }
+
+    fn from_automerge(id: DocId, doc: Automerge) -> Document {
+        Document { id, doc, events_checked: Mutex::new(HashSet::new()) }
+    }
+
+    /// True when a ticket event with this digest was found correctly signed in this replica.
+    pub(crate) fn event_checked(&self, digest: &[u8; 32]) -> bool {
+        self.events_checked.lock().is_ok_and(|set| set.contains(digest))
+    }
+
+    /// Notes that the ticket event with this digest is correctly signed.
+    pub(crate) fn note_event_checked(&self, digest: [u8; 32]) {
+        if let Ok(mut set) = self.events_checked.lock() {
+            set.insert(digest);
+        }
     }
 
     /// The compacted Automerge save.

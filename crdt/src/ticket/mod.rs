@@ -121,6 +121,21 @@ fn event_lists(doc: &Document) -> Vec<automerge::ObjId> {
         .collect()
 }
 
+/// True when `event` (encoded as `bytes`) is correctly signed: checked once per replica, then
+/// remembered by the digest of its bytes.
+fn signed_well(doc: &Document, bytes: &[u8], event: &Event) -> bool {
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::digest(bytes).into();
+    if doc.event_checked(&digest) {
+        return true;
+    }
+    let good = event.verify_signature().is_ok();
+    if good {
+        doc.note_event_checked(digest);
+    }
+    good
+}
+
 /// The events in `doc`: decoded, signature-checked, without repeats, in ID order.
 pub fn events(doc: &Document) -> Vec<Event> {
     let am = doc.automerge();
@@ -131,7 +146,7 @@ pub fn events(doc: &Document) -> Vec<Event> {
             if let Ok(Some((Value::Scalar(v), _))) = am.get(&list, i)
                 && let ScalarValue::Bytes(bytes) = v.as_ref()
                 && let Ok(event) = Event::decode(bytes)
-                && event.verify_signature().is_ok()
+                && signed_well(doc, bytes, &event)
                 && seen.insert(event.id())
             {
                 out.push(event);
