@@ -230,9 +230,9 @@ pub fn verify(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rej
 /// checked with [`verify`] before: everything is checked again against `trust` (the actor's
 /// binding, certificates and revocations at the change's time, permission, layout) except the
 /// ed25519 signatures (the change's, and a ticket event's own), which are pure functions of
-/// those same bytes. The phone and relay never
-/// use it; the simulator does, so that a change carried by many simulated phones costs one
-/// signature check in the run rather than one per phone, with the same outcome everywhere.
+/// those same bytes. The phone and relay never use it; the simulator does, so that a change
+/// carried by many simulated phones costs one signature check in the run rather than one per
+/// phone, with the same outcome everywhere.
 pub fn verify_checked_before(signed: &SignedChange, trust: &TrustStore) -> Result<Verified, Rejection> {
     verify_inner(signed, trust, Signature::CheckedBefore)
 }

@@ -241,11 +241,10 @@ impl Local for MemoryNode {
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();
-        let lacking = d.automerge().get_changes(&known);
         if known.is_empty() && self.folded.contains(doc) {
             // A peer with none of a folded register could apply none of the rest.
             return Vec::new();
         }
-        lacking.iter().filter_map(|c| self.signed.get(&c.hash()).cloned()).collect()
+        d.automerge().get_changes(&known).iter().filter_map(|c| self.signed.get(&c.hash()).cloned()).collect()
     }
 }

@@ -210,19 +210,24 @@ pub fn name_of_frame(frame: &[u8]) -> &'static str {
 impl Message {
     /// A short name for logs.
     pub fn name(&self) -> &'static str {
+        name_of_frame(&[self.tag()])
+    }
+
+    /// The first byte of the encoding, which says what the message is.
+    fn tag(&self) -> u8 {
         match self {
-            Message::Hello { .. } => "hello",
-            Message::Refuse { .. } => "refuse",
-            Message::Fingerprints(_) => "fingerprints",
-            Message::Items { .. } => "items",
-            Message::Heads(_) => "heads",
-            Message::Offer(_) => "offer",
-            Message::Want(_) => "want",
-            Message::Trust { .. } => "trust",
-            Message::Changes(_) => "changes",
-            Message::Done => "done",
-            Message::Ack => "ack",
-            Message::Receipts(_) => "receipts",
+            Message::Hello { .. } => HELLO,
+            Message::Refuse { .. } => REFUSE,
+            Message::Fingerprints(_) => FINGERPRINTS,
+            Message::Items { .. } => ITEMS,
+            Message::Heads(_) => HEADS,
+            Message::Offer(_) => OFFER,
+            Message::Want(_) => WANT,
+            Message::Trust { .. } => TRUST,
+            Message::Changes(_) => CHANGES,
+            Message::Done => DONE,
+            Message::Ack => ACK,
+            Message::Receipts(_) => RECEIPTS,
         }
     }
 
