@@ -80,7 +80,7 @@ impl TrustStore {
     /// identical certificate, signature and all, was verified when it was added: it is not
     /// verified again, which saves a signature check per certificate in every hello).
     pub fn add_certificate(&mut self, cert: Certificate) -> Result<bool, TrustError> {
-        if self.certs.get(&cert.subject).is_some_and(|known| known.contains(&cert)) {
+        if self.knows_certificate(&cert) {
             return Ok(false);
         }
         cert.verify_signature().map_err(|_| TrustError::BadSignature("certificate"))?;
@@ -98,7 +98,7 @@ impl TrustStore {
     /// Adds a revocation whose signature verifies. Returns `false` if it was already known.
     /// Whether it counts is decided when used (its issuer may not be known yet).
     pub fn add_revocation(&mut self, rev: Revocation) -> Result<bool, TrustError> {
-        if self.revocations.get(&rev.subject).is_some_and(|known| known.contains(&rev)) {
+        if self.knows_revocation(&rev) {
             return Ok(false);
         }
         rev.verify_signature().map_err(|_| TrustError::BadSignature("revocation"))?;
@@ -111,6 +111,16 @@ impl TrustStore {
         }
         known.push(rev);
         Ok(true)
+    }
+
+    /// True when this exact certificate (signature and all) is known.
+    pub fn knows_certificate(&self, cert: &Certificate) -> bool {
+        self.certs.get(&cert.subject).is_some_and(|known| known.contains(cert))
+    }
+
+    /// True when this exact revocation is known.
+    pub fn knows_revocation(&self, rev: &Revocation) -> bool {
+        self.revocations.get(&rev.subject).is_some_and(|known| known.contains(rev))
     }
 
     /// Every certificate known, in a stable order.

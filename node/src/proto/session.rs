@@ -135,7 +135,10 @@ pub struct Session {
     config: Config,
     peer: PublicKey,
     phase: Phase,
-    trust: Option<TrustStore>,
+    /// The node's trust store plus what the peer taught in this session, copied from the node's
+    /// only once the peer teaches something new (the driver stores it too, before the next
+    /// input); until then the node's own store is the session's view.
+    learnt: Option<TrustStore>,
     mine: Side,
     theirs: Side,
     index: Index,
@@ -166,7 +169,7 @@ impl Session {
             config,
             peer,
             phase: Phase::New,
-            trust: None,
+            learnt: None,
             mine: Side::default(),
             theirs: Side::default(),
             index: Index::default(),
@@ -293,7 +296,7 @@ impl Session {
             (Phase::Syncing, Message::Offer(docs)) => self.on_offer(docs, local, out),
             (Phase::Syncing, Message::Want(docs)) => self.on_want(docs, local),
             (Phase::Syncing, Message::Trust { certificates, revocations }) => {
-                self.learn(certificates, revocations, out);
+                self.learn(certificates, revocations, local, out);
             }
             (Phase::Syncing, Message::Changes(changes)) => self.on_changes(changes, local, out),
             (Phase::Syncing, Message::Done) => {
@@ -309,9 +312,26 @@ impl Session {
         }
     }
 
+    /// The session's view of what is trusted (see `learnt`).
+    fn trust<'a>(learnt: &'a Option<TrustStore>, local: &'a dyn Local) -> &'a TrustStore {
+        learnt.as_ref().unwrap_or_else(|| local.trust())
+    }
+
     /// Takes the peer's certificates and revocations into this session's trust view.
-    fn learn(&mut self, certificates: Vec<Certificate>, revocations: Vec<Revocation>, out: &mut Vec<Out>) {
-        let Some(trust) = self.trust.as_mut() else { return };
+    fn learn(
+        &mut self,
+        certificates: Vec<Certificate>,
+        revocations: Vec<Revocation>,
+        local: &dyn Local,
+        out: &mut Vec<Out>,
+    ) {
+        let known = Session::trust(&self.learnt, local);
+        let certificates: Vec<Certificate> = certificates.into_iter().filter(|c| !known.knows_certificate(c)).collect();
+        let revocations: Vec<Revocation> = revocations.into_iter().filter(|r| !known.knows_revocation(r)).collect();
+        if certificates.is_empty() && revocations.is_empty() {
+            return;
+        }
+        let trust = self.learnt.get_or_insert_with(|| local.trust().clone());
         let certificates: Vec<Certificate> =
             certificates.into_iter().filter(|c| trust.add_certificate(c.clone()).unwrap_or(false)).collect();
         let revocations: Vec<Revocation> =
@@ -333,10 +353,9 @@ impl Session {
                 .refuse(format!("protocol version {version} is not supported; this node speaks {VERSION}"), out);
         }
         let now = local.clock(now);
-        self.trust = Some(local.trust().clone());
         self.phase = Phase::Syncing;
-        self.learn(chain, revocations, out);
-        let Some(trust) = self.trust.as_ref() else { return };
+        self.learn(chain, revocations, local, out);
+        let trust = Session::trust(&self.learnt, local);
         let mine = Side { grants: trust.grants(&local.key(), now), keep_registers: self.config.keep_registers };
         let theirs = Side { grants: trust.grants(&self.peer, now), keep_registers: their_keep_registers };
         if theirs.grants.is_empty() {
@@ -505,7 +524,7 @@ impl Session {
     }
 
     fn on_changes(&mut self, changes: Vec<SignedChange>, local: &dyn Local, out: &mut Vec<Out>) {
-        let Some(trust) = self.trust.as_ref() else { return };
+        let trust = Session::trust(&self.learnt, local);
         let mut accepted = Vec::new();
         for signed in changes {
             if !policy::takes(&self.mine, &self.theirs, &signed.doc) {
@@ -536,7 +555,7 @@ impl Session {
     /// A receipt this node already holds, identical, was verified when it was learnt: it is not
     /// verified again (phones answering offers send the same receipts at contact after contact).
     fn on_receipts(&mut self, receipts: Vec<Receipt>, local: &dyn Local, out: &mut Vec<Out>) {
-        let Some(trust) = self.trust.as_ref() else { return };
+        let trust = Session::trust(&self.learnt, local);
         let valid: Vec<Receipt> = receipts
             .into_iter()
             .filter(|r| !local.receipts(&r.doc).contains(r))
