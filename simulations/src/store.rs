@@ -266,9 +266,8 @@ impl NodeState {
             .collect();
         let size = |ids: &[u32]| -> u64 { ids.iter().filter_map(|c| changes.get(*c)).map(|r| u64::from(r.size)).sum() };
         for d in carried {
-            let ticket = changes.doc_id(d).is_some_and(|id| id.kind.is_ticket());
-            if ticket {
-                // Tickets are dropped whole (never folded).
+            let folds = changes.doc_id(d).is_some_and(policy::folds_when_delivered);
+            if !folds {
                 if let Some(held) = self.docs.remove(&d) {
                     self.bytes = self.bytes.saturating_sub(size(&held.order) + size(&held.queued));
                     self.version += 1;

@@ -301,7 +301,9 @@ impl Node {
             return Ok(());
         }
         let newest = |id: &DocId| self.docs.get(id).and_then(|d| d.changes().iter().map(|c| c.timestamp()).max());
-        carried.sort_by_key(|(id, _)| (!upstream_has(self, id), std::cmp::Reverse(policy::urgency(id)), newest(id)));
+        carried.sort_by_cached_key(|(id, _)| {
+            (!upstream_has(self, id), std::cmp::Reverse(policy::urgency(id)), newest(id))
+        });
         for (id, bytes) in carried {
             if total <= self.carry_quota {
                 break;
@@ -322,17 +324,17 @@ impl Node {
         let delivered: Vec<DocId> =
             self.docs.keys().filter(|id| !policy::keeps(&grants, id) && upstream_has(self, id)).cloned().collect();
         for id in delivered {
-            if id.kind.is_ticket() {
-                self.store.remove_document(&id).map_err(|e| e.to_string())?;
-                self.docs.remove(&id);
-                tracing::info!(doc = %id, "carried ticket arrived upstream; dropped");
-            } else {
+            if policy::folds_when_delivered(&id) {
                 // Nothing is written when nothing signed is left (folded at an earlier receipt).
                 let report = self.store.compact(&id, |_| false).map_err(|e| e.to_string())?;
                 self.folded.insert(id.clone());
                 if report.removed > 0 {
                     tracing::info!(doc = %id, folded = report.removed, "carried register arrived upstream; folded");
                 }
+            } else {
+                self.store.remove_document(&id).map_err(|e| e.to_string())?;
+                self.docs.remove(&id);
+                tracing::info!(doc = %id, "carried ticket arrived upstream; dropped");
             }
         }
         Ok(())
@@ -349,7 +351,7 @@ impl Node {
     pub(super) fn find_folded(&mut self) -> Result<(), OpError> {
         let grants = self.scope_grants();
         for (id, doc) in &self.docs {
-            if policy::keeps(&grants, id) || id.kind.is_ticket() {
+            if policy::keeps(&grants, id) || !policy::folds_when_delivered(id) {
                 continue;
             }
             let first = doc.automerge().get_changes(&[]).first().map(|c| c.hash());

@@ -182,13 +182,15 @@ impl MemoryNode {
             .map(|(id, _)| id.clone())
             .collect();
         for id in carried {
-            let ticket = id.kind.is_ticket();
-            let doc = if ticket { self.docs.remove(&id) } else { self.docs.get(&id).cloned() };
-            for c in doc.iter().flat_map(Document::changes) {
-                self.signed.remove(&c.hash());
+            if let Some(doc) = self.docs.get(&id) {
+                for c in doc.changes() {
+                    self.signed.remove(&c.hash());
+                }
             }
-            if !ticket {
+            if super::policy::folds_when_delivered(&id) {
                 self.folded.insert(id);
+            } else {
+                self.docs.remove(&id);
             }
         }
     }

@@ -70,6 +70,13 @@ pub fn takes(me: &Side, peer: &Side, doc: &DocId) -> bool {
     me.keeps(doc) || carries(&me.grants, &peer.grants, doc)
 }
 
+/// True when a carrier keeps `doc` folded once a receipt shows it arrived upstream (registers,
+/// which grow every working day, so that only their new changes travel next time), rather than
+/// dropping it (tickets, which change little once they have arrived).
+pub fn folds_when_delivered(doc: &DocId) -> bool {
+    !doc.kind.is_ticket()
+}
+
 /// How urgent a document is, lowest first: tickets, then the registers the due list reads,
 /// then the rest. A short contact sends the most urgent first; a full carrier drops the least
 /// urgent first.
