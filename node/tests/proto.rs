@@ -253,6 +253,56 @@ fn a_receipt_comes_back_by_mule_and_the_carrier_drops_its_copy() {
     assert!(again.a.changes_sent >= 1);
 }
 
+/// A sevika keeps the tickets of her sector's other centres: she takes the block helpdesk's
+/// answer from the relay and hands it to the phone that raised the ticket, which never met the
+/// relay.
+#[test]
+fn an_answer_comes_down_through_a_phone_of_the_same_sector() {
+    let block = Block::new();
+    let mut a = block.node(&block.sevika);
+    let mut mate = block.node(&block.sevika3);
+    let mut relay = block.node(&block.relay);
+    weigh(&mut a, &block.sevika, AWC, 2, 0);
+    let t = raise(&mut a, &block.sevika, AWC, 5);
+
+    // The sector-mate keeps A's ticket (and carries its register), and takes both to the relay.
+    contact(&mut a, &mut mate);
+    contact(&mut mate, &mut relay);
+    assert!(relay.document(&t).is_some());
+    assert!(mate.document(&t).is_some(), "a sector's ticket is kept, not dropped on its receipt");
+    let state = ticket::state_of(mate.document(&t).unwrap(), mate.trust(), &Deadlines::default()).unwrap();
+    assert!(state.carried_by.is_empty(), "a sector-mate signs no carried event");
+
+    // The block's operator resolves it on the relay.
+    let chain = relay.trust().clone();
+    let mut trust = chain;
+    for c in &block.certs {
+        trust.add_certificate(c.clone()).unwrap();
+    }
+    *relay.trust_mut() = trust.clone();
+    let resolve =
+        sampark_crdt::ticket::Action::Resolved { text: "नया पासवर्ड भेजा".into() };
+    let change = ticket::append(relay.document_mut(&t), &block.operator, resolve, at(60), &trust).unwrap();
+    relay.record_own(change);
+
+    // The sector-mate visits the block office and takes the answer (the operator's certificate
+    // comes with it); the relay hands her nothing else: she holds A's ticket and A's register,
+    // folded since the relay's receipt.
+    let down = contact(&mut mate, &mut relay);
+    assert_eq!(down.a.changes_received, 1);
+    assert_eq!(held(&mate).len(), 2);
+
+    // She meets A, who has the answer.
+    contact(&mut a, &mut mate);
+    let state = ticket::state_of(a.document(&t).unwrap(), a.trust(), &Deadlines::default()).unwrap();
+    assert_eq!(state.status, Status::Resolved);
+
+    // A phone of another sector still only carries A's ticket up, never takes it down.
+    let mut other = block.node(&block.sevika2);
+    contact(&mut other, &mut relay);
+    assert!(other.document(&t).is_none());
+}
+
 /// Registers grow every working day: a carrier folds one on the relay's receipt (keeps the
 /// document, drops the signatures) so that next time only the new entries travel.
 #[test]

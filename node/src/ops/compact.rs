@@ -12,7 +12,8 @@
 //!   change gets the rest and finds the folded one at the relay.
 //! - **What a phone carries for others is not folded here:** it is kept signed until a receipt
 //!   shows it arrived, and then a ticket is dropped whole and a register folded at once (see
-//!   [`super::sync`]).
+//!   [`super::sync`]). The tickets of the other centres of a sevika's sector, which she keeps,
+//!   stay signed: she passes their answers on to the phone that raised them.
 
 use std::collections::BTreeSet;
 
@@ -68,7 +69,7 @@ impl Node {
         let phone = !policy::is_relay(&grants);
         let (mut documents, mut changes_folded, mut damaged) = (0, 0, 0);
         if phone {
-            let own: Vec<_> = self.docs.iter().filter(|(id, _)| policy::keeps(&grants, id)).collect();
+            let own: Vec<_> = self.docs.iter().filter(|(id, _)| policy::owns(&grants, id)).collect();
             let plans: Vec<_> = own.into_iter().map(|(id, doc)| (id.clone(), receipted(self, doc))).collect();
             for (id, covered) in plans {
                 if covered.is_empty() {

@@ -76,7 +76,7 @@ impl Node {
             let count = if keeps { &mut kept } else { &mut carrying };
             count.documents += 1;
             count.changes += changes.len();
-            if keeps {
+            if policy::owns(&grants, doc.id()) {
                 waiting += self.unreceipted(doc);
             }
         }

@@ -243,9 +243,11 @@ impl Node {
         best.unwrap_or_else(|| mine(&[]))
     }
 
-    /// A phone that took another centre's ticket on, before any relay had it, signs that it
-    /// carried it (once), so the ticket's path shows every phone it passed through. Failing to
-    /// is logged: the ticket travels on either way.
+    /// A phone that took on a ticket it does not keep (another sector's), before any relay had
+    /// it, signs that it carried it (once), so the ticket's path shows the phones it passed
+    /// through. Phones of the ticket's own sector keep it and sign nothing: each of them would
+    /// add an event every other one then takes. Failing to is logged: the ticket travels on
+    /// either way.
     fn note_carried(&mut self, id: &DocId) {
         let grants = self.scope_grants();
         if policy::is_relay(&grants) || policy::keeps(&grants, id) {

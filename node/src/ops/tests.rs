@@ -452,3 +452,49 @@ fn a_carried_register_is_folded_on_its_receipt_and_taken_again_only_for_what_is_
     assert_eq!(b.store().changes(&doc).unwrap().value.len() as u64, now_made - made);
     assert!(b.missing(&doc, &[]).is_empty());
 }
+
+#[test]
+fn a_sevika_keeps_her_sector_s_tickets_and_hands_their_answers_on() {
+    use sampark_crdt::ticket::{self, Action};
+    use sampark_crdt::{Author, Hlc};
+
+    let mut block = Block::new();
+    let mut a = block.phone("a", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let mut mate = block.phone("mate", "BR/DBG/P07/S03/A0413", T0, at_t0);
+    let id = raise(&mut a, "लॉगिन नहीं");
+    let doc = a.find_ticket(&id).unwrap();
+
+    // The sector-mate keeps A's ticket: not carried, not hers to wait receipts for, no
+    // "carried" event of hers.
+    assert_eq!(meet(&mut a, &mut mate, T0.plus_hours(1)).1, 1);
+    let row = &mate.tickets()[0];
+    assert!(row.sector && !row.carried, "{row:?}");
+    let status = mate.status().unwrap();
+    assert_eq!((status.kept.documents, status.carrying.documents, status.waiting_upward), (1, 0, 0));
+    assert!(mate.ticket(&id).unwrap().carried_by.is_empty());
+    assert!(!a.tickets()[0].sector, "the raiser's own ticket");
+
+    // A relay's receipt does not make her drop it.
+    let receipt = Receipt::sign(&block.relay, doc.clone(), mate.recent(&doc, 64), T0.plus_hours(2));
+    mate.learn_receipts(vec![receipt]).unwrap();
+    assert!(mate.document(&doc).is_some());
+
+    // The block's operator resolves it; she takes the answer at the block office (delivered
+    // here as her session would), and it survives a restart.
+    let operator = Author::new(Keypair::from_secret([40; 32]), [40; 8]);
+    block.trust.add_certificate(cert(&block.relay, operator.public(), Role::Operator, "BR/DBG/P07")).unwrap();
+    mate.learn(block.trust.chain_of(&operator.public()), vec![]).unwrap();
+    let mut replica = mate.document(&doc).unwrap().clone();
+    let hlc = Hlc { wall: T0.0 + 3 * 3_600_000, logical: 0 };
+    let resolve = Action::Resolved { text: "नया पासवर्ड भेजा".into() };
+    let signed = ticket::append(&mut replica, &operator, resolve, hlc, &block.trust).unwrap();
+    let verified = sampark_crdt::verify(&signed, mate.trust_store()).unwrap();
+    mate.deliver(vec![(signed, verified)]).unwrap();
+    let home = mate.home().clone();
+    drop(mate);
+    let mut mate = Node::open(&home).unwrap().with_clock(at_t0);
+
+    // Meeting A again, she hands it on: A sees her ticket resolved.
+    assert_eq!(meet(&mut a, &mut mate, T0.plus_hours(4)).0, 1);
+    assert_eq!(a.ticket(&id).unwrap().status, "resolved");
+}

@@ -65,6 +65,7 @@ pub enum Msg {
     CarriedBy,
     Partly,
     Carried,
+    SectorMate,
     NoTickets,
     Recorded,
     Enrolled,
@@ -130,6 +131,7 @@ impl Msg {
             Msg::CarriedBy => ("किन फ़ोनों ने आगे पहुँचाया", "carried by phones"),
             Msg::Partly => ("पुराना हिस्सा", "an earlier version"),
             Msg::Carried => ("दूसरे केंद्र का, ले जा रहे हैं", "carried for another centre"),
+            Msg::SectorMate => ("सेक्टर के दूसरे केंद्र का", "another centre of the sector"),
             Msg::NoTickets => ("कोई टिकट नहीं", "no tickets"),
             Msg::Recorded => ("दर्ज हो गया", "recorded"),
             Msg::Enrolled => ("नामांकन हो गया", "enrolled"),
@@ -398,7 +400,11 @@ fn tickets(rows: &[TicketRow], lang: Lang) -> String {
     }
     let mut o = String::new();
     for r in rows {
-        let carried = if r.carried { format!("  ({})", Msg::Carried.t(lang)) } else { String::new() };
+        let carried = match (r.carried, r.sector) {
+            (true, _) => format!("  ({})", Msg::Carried.t(lang)),
+            (false, true) => format!("  ({})", Msg::SectorMate.t(lang)),
+            (false, false) => String::new(),
+        };
         let when = if r.raised_at == 0 { String::new() } else { format_time(r.raised_at) };
         let _ = writeln!(
             o,
@@ -427,6 +433,8 @@ fn ticket(t: &TicketView, lang: Lang) -> String {
     );
     if t.carried {
         let _ = writeln!(o, "({})", Msg::Carried.t(lang));
+    } else if t.sector {
+        let _ = writeln!(o, "({})", Msg::SectorMate.t(lang));
     }
     let _ = writeln!(o, "{}: {}", Msg::Category.t(lang), word(&t.category, lang));
     let _ = writeln!(o, "{}: {}", Msg::Problem.t(lang), t.text);

@@ -43,6 +43,10 @@ pub struct TicketRow {
     pub events: usize,
     /// True when this node only carries it for another centre.
     pub carried: bool,
+    /// True when it belongs to another centre of this sevika's sector: she keeps it, so that
+    /// its answer reaches that centre through her phone too.
+    #[serde(default)]
+    pub sector: bool,
 }
 
 /// One event of a ticket's history.
@@ -126,6 +130,9 @@ pub struct TicketView {
     pub waiting: usize,
     /// True when this node only carries it for another centre.
     pub carried: bool,
+    /// True when it belongs to another centre of this sevika's sector (see [`TicketRow`]).
+    #[serde(default)]
+    pub sector: bool,
     /// The phones that carried it toward the relay, in order.
     #[serde(default)]
     pub carried_by: Vec<Carrier>,
@@ -283,6 +290,11 @@ impl Node {
         !policy::keeps(&self.scope_grants(), doc)
     }
 
+    fn of_sector_mate(&self, doc: &DocId) -> bool {
+        let grants = self.scope_grants();
+        policy::keeps(&grants, doc) && !policy::owns(&grants, doc)
+    }
+
     /// The derived state of ticket `id`, under this node's deadlines.
     pub fn ticket_state(&self, id: &DocId) -> Result<TicketState, OpError> {
         self.state(id)
@@ -295,7 +307,7 @@ impl Node {
     }
 
     fn row(&self, id: &DocId) -> TicketRow {
-        let carried = self.carried(id);
+        let (carried, sector) = (self.carried(id), self.of_sector_mate(id));
         match self.state(id) {
             Ok(s) => TicketRow {
                 id: s.id.clone(),
@@ -306,6 +318,7 @@ impl Node {
                 raised_at: s.raised_at.wall,
                 events: s.timeline.len(),
                 carried,
+                sector,
             },
             Err(e) => TicketRow {
                 id: ticket_hex(id),
@@ -316,6 +329,7 @@ impl Node {
                 raised_at: 0,
                 events: 0,
                 carried,
+                sector,
             },
         }
     }
@@ -345,6 +359,7 @@ impl Node {
             timeline: s.timeline.iter().map(event_view).collect(),
             waiting: s.waiting,
             carried: self.carried(id),
+            sector: self.of_sector_mate(id),
             carried_by: s.carried_by.iter().map(|(k, at)| Carrier { phone: k.to_hex(), at: at.0 }).collect(),
             hops: self.hops(id),
         })

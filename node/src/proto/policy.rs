@@ -1,7 +1,12 @@
 //! Who keeps what, and who carries what for whom: decided from certificates alone.
 //!
-//! - A node **keeps** the documents of its own scope for good: a sevika her centre's registers
-//!   and tickets, a supervisor her sector's, a relay its whole subtree. Operators run no node.
+//! - A node **owns** the documents of its own scope: a sevika her centre's registers and
+//!   tickets, a supervisor her sector's, a relay its whole subtree. Operators run no node.
+//! - A node **keeps** for good what it owns and, on a sevika's phone, the tickets of the other
+//!   centres of her sector. A ticket's answer comes down from the block relay to whichever
+//!   phone of the sector meets it first, and from phone to phone of the sector to the one that
+//!   raised it; tickets are small and few. She reads them but may write on them only that she
+//!   carried them (`sampark_crdt::verify`).
 //! - A phone (sevika or supervisor) **carries** documents of other centres of its own block that
 //!   another phone gives it, toward the block relay. It takes nothing to carry from a relay: what
 //!   a relay has is already upstream.
@@ -12,13 +17,28 @@
 
 use sampark_crdt::{DocId, DocKind, Grant, Level, Role};
 
-/// True when a node holding `grants` keeps `doc` for good.
-pub fn keeps(grants: &[Grant], doc: &DocId) -> bool {
+/// True when `doc` belongs to the scope of a node holding `grants`: its own centre's for a
+/// sevika, its sector's or subtree's for a supervisor or relay. What it owns it keeps, asks
+/// receipts for, and folds once a relay holds it.
+pub fn owns(grants: &[Grant], doc: &DocId) -> bool {
     grants.iter().any(|g| match g.role {
         Role::Sevika => g.scope == doc.scope,
         Role::Supervisor | Role::BlockRelay | Role::DistrictRelay | Role::StateHub => g.scope.contains(&doc.scope),
         Role::Operator => false,
     })
+}
+
+/// True when a node holding `grants` keeps `doc` for good: it owns it, or it is a sevika and
+/// `doc` is a ticket of her sector (see the module docs).
+pub fn keeps(grants: &[Grant], doc: &DocId) -> bool {
+    owns(grants, doc) || (doc.kind.is_ticket() && grants.iter().any(|g| sector_mates(g, doc)))
+}
+
+/// True when `g` is a sevika's and `doc` belongs to her sector (another centre of it, or the
+/// sector itself).
+fn sector_mates(g: &Grant, doc: &DocId) -> bool {
+    let sector = g.scope.ancestor(Level::Sector);
+    g.role == Role::Sevika && sector.is_some() && doc.scope.ancestor(Level::Sector) == sector
 }
 
 /// True when a node is a relay.
@@ -128,5 +148,23 @@ mod tests {
         assert!(side(&district, true).keeps(&own));
         assert!(side(&relay, false).keeps(&own), "a block relay keeps its registers regardless");
         assert!(!keeps(&g(Role::Operator, "BR/DBG/P07"), &own));
+    }
+
+    #[test]
+    fn a_sevika_keeps_her_sectors_tickets_but_owns_only_her_centres() {
+        let sevika = g(Role::Sevika, "BR/DBG/P07/S03/A0412");
+        let relay = g(Role::BlockRelay, "BR/DBG/P07");
+        let ticket = |scope: &str| d(&format!("{scope}:ticket/00112233445566778899aabbccddeeff"));
+        let mate = ticket("BR/DBG/P07/S03/A0413");
+        let supervisors = ticket("BR/DBG/P07/S03");
+        let other_sector = ticket("BR/DBG/P07/S05/A0500");
+        assert!(keeps(&sevika, &mate) && !owns(&sevika, &mate), "a sector-mate's ticket: kept, not owned");
+        assert!(keeps(&sevika, &supervisors), "and the supervisor's tickets for the sector");
+        assert!(!keeps(&sevika, &other_sector), "another sector's tickets she only carries");
+        assert!(carries(&sevika, &g(Role::Sevika, "BR/DBG/P07/S05/A0500"), &other_sector));
+        assert!(!keeps(&sevika, &d("BR/DBG/P07/S03/A0413:families")), "registers stay her centre's");
+        let side = |grants: &Vec<Grant>| Side { grants: grants.clone(), keep_registers: false };
+        assert!(shared(&side(&sevika), &side(&relay), &mate), "so the relay's answer reaches her");
+        assert!(shared(&side(&sevika), &side(&g(Role::Sevika, "BR/DBG/P07/S03/A0413")), &mate));
     }
 }

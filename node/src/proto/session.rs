@@ -724,7 +724,7 @@ fn wanting_receipts(local: &dyn Local, now: Timestamp) -> Vec<DocId> {
         .documents()
         .into_iter()
         .map(|(doc, _)| doc)
-        .filter(|doc| policy::keeps(&grants, doc) && !upstream_has(local, doc))
+        .filter(|doc| policy::owns(&grants, doc) && !upstream_has(local, doc))
         .collect();
     docs.sort_by_key(policy::urgency);
     docs.truncate(MAX_WANT_RECEIPTS);
