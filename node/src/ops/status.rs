@@ -41,7 +41,8 @@ pub struct StatusView {
     pub heads: usize,
     /// Signed changes held in all.
     pub changes: usize,
-    /// The documents it keeps for good (its own scope).
+    /// The documents it keeps for good: its own scope's and, on a sevika's phone, the tickets of
+    /// her sector's other centres.
     pub kept: Count,
     /// Tickets held.
     pub tickets: usize,

@@ -103,7 +103,7 @@ impl Msg {
             Msg::Documents => ("दस्तावेज़", "documents"),
             Msg::Heads => ("हेड्स", "heads"),
             Msg::Changes => ("बदलाव", "changes"),
-            Msg::Own => ("अपने दायरे के", "own scope"),
+            Msg::Own => ("अपने पास रखे", "kept"),
             Msg::WaitingUpward => ("ऊपर भेजने को बाकी बदलाव", "changes waiting to go upward"),
             Msg::Carrying => ("दूसरे केंद्रों का, रिले तक ले जाने को", "carrying for other centres"),
             Msg::Tickets => ("टिकट", "tickets"),
