@@ -115,7 +115,8 @@ pub fn village_day(bin: &Bin, cast: &Cast<'_>, n: &Narrator) -> Result<Tickets, 
     Ok(tickets)
 }
 
-/// The phones meet: Anita's ends up carrying all three tickets.
+/// The phones meet: Anita's ends up holding all three tickets, her sector-mates' (Sunita's and
+/// Rekha's) kept, Meena's (another sector's) carried.
 pub fn mules(bin: &Bin, cast: &Cast<'_>, running: &Running, tickets: &Tickets, n: &Narrator) -> Result<(), DemoError> {
     let anita = addr_of(running, cast.anita)?;
     let pushpa = addr_of(running, cast.pushpa)?;
@@ -128,11 +129,15 @@ pub fn mules(bin: &Bin, cast: &Cast<'_>, running: &Running, tickets: &Tickets, n
     meet(cast.rekha, &anita, "Rekha meets Anita on the way home: their phones sync")?;
     meet(cast.meena, &pushpa, "Meena meets Pushpa at the village health day: their phones sync")?;
     meet(cast.pushpa, &anita, "Pushpa meets Anita at the market and passes Meena's ticket on")?;
-    let carried = phone_tickets(bin, &cast.anita.home)?;
-    for (id, whose) in [(&tickets.block, cast.sunita), (&tickets.district, cast.rekha), (&tickets.state, cast.meena)] {
-        if !carried.iter().any(|t| at(t, &["id"]) == id.as_str() && at(t, &["carried"]) == true) {
+    let held = phone_tickets(bin, &cast.anita.home)?;
+    for (id, whose, how) in [
+        (&tickets.block, cast.sunita, "sector"),
+        (&tickets.district, cast.rekha, "sector"),
+        (&tickets.state, cast.meena, "carried"),
+    ] {
+        if !held.iter().any(|t| at(t, &["id"]) == id.as_str() && at(t, &[how]) == true) {
             return Err(DemoError::Failed(format!(
-                "Anita's phone does not carry {}'s ticket {}",
+                "Anita's phone does not hold {}'s ticket {} as {how}",
                 whose.name,
                 short(id)
             )));
@@ -140,7 +145,8 @@ pub fn mules(bin: &Bin, cast: &Cast<'_>, running: &Running, tickets: &Tickets, n
     }
     let status = phone::status(bin, &cast.anita.home)?;
     n.say(&format!(
-        "Anita's phone now carries {} documents of other centres, the three tickets among them",
+        "Anita's phone now keeps Sunita's and Rekha's tickets (their centres are in her sector) and \
+         carries {} documents of other centres, Meena's ticket among them",
         at(&status, &["carrying", "documents"])
     ));
     Ok(())
@@ -189,7 +195,7 @@ pub fn reach_block(
         Ok(())
     })?;
     n.say(
-        "every signature checked: each ticket was raised by its sevika's own phone; Anita and Pushpa only carried them",
+        "every signature checked: each ticket was raised by its sevika's own phone; Anita and Pushpa only brought them",
     );
     let status = phone::status(bin, &cast.anita.home)?;
     n.say(&format!(
@@ -307,7 +313,9 @@ fn tier_hi(tier: &str) -> &'static str {
     }
 }
 
-/// The raising phones meet the block relay; each shows its ticket resolved.
+/// The answers come back: Anita's phone meets the block relay again and takes her sector's
+/// answers, Sunita and Rekha get theirs from her, Meena meets the relay herself; each phone
+/// shows its ticket resolved.
 pub fn back_to_phones(
     bin: &Bin,
     cast: &Cast<'_>,
@@ -316,13 +324,19 @@ pub fn back_to_phones(
     n: &Narrator,
 ) -> Result<(), DemoError> {
     let block = running.relays.last().ok_or_else(|| DemoError::Failed("the block relay is not running".into()))?;
-    let addr = block.tcp()?;
-    for (p, id, hindi_name) in [
-        (cast.sunita, &tickets.block, "सुनीता देवी"),
-        (cast.rekha, &tickets.district, "रेखा कुमारी"),
-        (cast.meena, &tickets.state, "मीना देवी"),
+    let relay = block.tcp()?;
+    let anita = addr_of(running, cast.anita)?;
+    let report = phone::sync(bin, cast.anita, &relay)?;
+    n.say(&format!(
+        "Anita's phone syncs with the block relay again and takes her sector's answers ({})",
+        moved(&report)
+    ));
+    for (p, id, hindi_name, peer, whom) in [
+        (cast.sunita, &tickets.block, "सुनीता देवी", &anita, "Anita's phone"),
+        (cast.rekha, &tickets.district, "रेखा कुमारी", &anita, "Anita's phone"),
+        (cast.meena, &tickets.state, "मीना देवी", &relay, "the block relay"),
     ] {
-        let report = phone::sync(bin, p, &addr)?;
+        let report = phone::sync(bin, p, peer)?;
         let t = &phone::ticket(bin, &p.home, id)?.unwrap_or_default();
         if at(t, &["status"]) != "resolved" {
             return Err(DemoError::Failed(format!(
@@ -336,7 +350,7 @@ pub fn back_to_phones(
             ["block", "district", "state"].into_iter().filter(|k| at(t, &["received"]).get(*k).is_some()).collect();
         let resolution = at(t, &["resolution"]).as_str().unwrap_or_default();
         n.say(&format!(
-            "{}'s phone syncs ({}): ticket {} resolved by the {tier} helpdesk, having reached {}",
+            "{}'s phone syncs with {whom} ({}): ticket {} resolved by the {tier} helpdesk, having reached {}",
             p.name,
             moved(&report),
             short(id),

@@ -111,7 +111,7 @@ pub fn tell(dir: &Path, options: &Options) -> Result<(), DemoError> {
     let cast = Cast::of(&phones)?;
     n.step("3. A day's work in the villages, offline");
     let tickets = acts::village_day(&bin, &cast, &n)?;
-    n.step("4. The phones meet each other; Anita's phone ends up carrying the others' tickets");
+    n.step("4. The phones meet each other; Anita's phone ends up with the others' tickets");
     acts::mules(&bin, &cast, &running, &tickets, &n)?;
     n.step("5. Anita reaches the block office: her phone meets the block relay");
     acts::reach_block(&bin, &chain, &cast, &running, &tickets, &n)?;
@@ -125,7 +125,7 @@ pub fn tell(dir: &Path, options: &Options) -> Result<(), DemoError> {
     acts::state_desk(&desks, &tickets, &n)?;
     n.step("9. The answers come back down to the block relay");
     acts::down_to_block(&bin, &chain, &tickets, &n)?;
-    n.step("10. The sevikas meet the block relay at the monthly meeting");
+    n.step("10. The answers reach the phones: Anita brings her sector's, Meena meets the relay");
     acts::back_to_phones(&bin, &cast, &running, &tickets, &n)?;
 
     println!("\nAll three tickets are resolved on the phones that raised them, in {:.1} s.", n.secs());
