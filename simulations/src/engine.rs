@@ -367,8 +367,18 @@ impl<'s> Engine<'s> {
     }
 
     /// Holds verified changes at `node`, records arrivals, and lets relays do their duties.
+    ///
+    /// A ticket is materialised (an Automerge document) only where it is read: at relays (their
+    /// duties and operators), at the phone that raised it, and at phones that only carry it (to
+    /// decide on the "carried" note). A sevika keeps her sector's other tickets as changes
+    /// alone: nothing reads them on her phone, and a district's tickets times a sector's phones
+    /// would otherwise be most of a run's memory.
     fn deliver(&mut self, node: NodeId, batch: Vec<(SignedChange, Verified)>) {
         let kind = self.pop.kind(node);
+        let grants: Vec<Grant> = match self.nodes.get(node as usize) {
+            Some(state) if !kind.is_relay() => grants_of(state),
+            _ => Vec::new(),
+        };
         let mut tickets = Vec::new();
         for (signed, verified) in batch {
             let c = self.changes.intern(&signed, &verified.change);
@@ -376,7 +386,8 @@ impl<'s> Engine<'s> {
             let resolves = verified.events.iter().any(|e| matches!(e.action, Action::Resolved { .. }));
             let Some(state) = self.nodes.get_mut(node as usize) else { continue };
             let applied = state.hold(&self.changes, c);
-            if signed.doc.kind.is_ticket() {
+            let read_here = kind.is_relay() || !policy::keeps(&grants, &signed.doc) || state.live.contains_key(&doc);
+            if signed.doc.kind.is_ticket() && read_here {
                 state.live.entry(doc).or_insert_with(|| Document::new(signed.doc.clone()));
                 state.apply_live(doc, verified);
                 if !tickets.contains(&doc) {
@@ -412,12 +423,7 @@ impl<'s> Engine<'s> {
         else {
             return;
         };
-        let grants: Vec<Grant> = state
-            .trust
-            .certificates_of(&state.key)
-            .iter()
-            .map(|c| Grant { role: c.role, scope: c.scope.clone() })
-            .collect();
+        let grants = grants_of(state);
         let Some(live) = state.live.get(&doc) else { return };
         // Whether to sign is decided once for good: when it has signed, when the ticket is its
         // own to keep, or once a relay has it (a receipt is never undone).
@@ -580,4 +586,9 @@ impl<'s> Engine<'s> {
     pub fn span(&self) -> (i64, i64) {
         (self.start, self.end)
     }
+}
+
+/// A node's roles and scopes, from its own certificates.
+fn grants_of(state: &NodeState) -> Vec<Grant> {
+    state.trust.certificates_of(&state.key).iter().map(|c| Grant { role: c.role, scope: c.scope.clone() }).collect()
 }
