@@ -473,6 +473,8 @@ fn a_sevika_keeps_her_sector_s_tickets_and_hands_their_answers_on() {
     assert_eq!((status.kept.documents, status.carrying.documents, status.waiting_upward), (1, 0, 0));
     assert!(mate.ticket(&id).unwrap().carried_by.is_empty());
     assert!(!a.tickets()[0].sector, "the raiser's own ticket");
+    let refused = mate.comment(&id, "मैं भी").unwrap_err();
+    assert_eq!(refused.kind(), super::ErrorKind::Refused, "she reads it but may not comment: {refused}");
 
     // A relay's receipt does not make her drop it.
     let receipt = Receipt::sign(&block.relay, doc.clone(), mate.recent(&doc, 64), T0.plus_hours(2));
