@@ -44,7 +44,8 @@ pub struct StatusView {
     /// The documents it keeps for good: its own scope's and, on a sevika's phone, the tickets of
     /// her sector's other centres.
     pub kept: Count,
-    /// Tickets held.
+    /// Tickets held: its own scope's and those it carries (not its sector's other centres',
+    /// which `ticket list` shows).
     pub tickets: usize,
     /// Of which open.
     pub tickets_open: usize,
@@ -81,7 +82,7 @@ impl Node {
                 waiting += self.unreceipted(doc);
             }
         }
-        let tickets = self.tickets();
+        let tickets: Vec<_> = self.tickets().into_iter().filter(|t| !t.sector).collect();
         Ok(StatusView {
             key: me.to_hex(),
             role: leaf.map(|c| c.role.to_string()).unwrap_or_default(),

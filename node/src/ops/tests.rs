@@ -471,6 +471,7 @@ fn a_sevika_keeps_her_sector_s_tickets_and_hands_their_answers_on() {
     assert!(row.sector && !row.carried, "{row:?}");
     let status = mate.status().unwrap();
     assert_eq!((status.kept.documents, status.carrying.documents, status.waiting_upward), (1, 0, 0));
+    assert_eq!(status.tickets, 0, "her status counts her own tickets, not her sector's");
     assert!(mate.ticket(&id).unwrap().carried_by.is_empty());
     assert!(!a.tickets()[0].sector, "the raiser's own ticket");
     let refused = mate.comment(&id, "मैं भी").unwrap_err();
