@@ -5,8 +5,9 @@
 //! - A node **keeps** for good what it owns and, on a sevika's phone, the tickets of the other
 //!   centres of her sector. A ticket's answer comes down from the block relay to whichever
 //!   phone of the sector meets it first, and from phone to phone of the sector to the one that
-//!   raised it; tickets are small and few. She reads them but may write on them only that she
-//!   carried them (`sampark_crdt::verify`).
+//!   raised it; tickets are small and few. She reads them and writes nothing on them
+//!   (`sampark_crdt::verify` lets another centre's phone sign only that it carried a ticket,
+//!   and a phone that keeps one does not sign even that).
 //! - A phone (sevika or supervisor) **carries** documents of other centres of its own block that
 //!   another phone gives it, toward the block relay. It takes nothing to carry from a relay: what
 //!   a relay has is already upstream.
