@@ -1,6 +1,7 @@
 //! What deriving ticket states costs a relay, which does it for every ticket it holds at every
 //! duty cycle: the first derivation of a replica checks every event's signature, later ones only
-//! those of new events (`Document` remembers the good ones). Prints both, and their ratio.
+//! those of new events (`Document` remembers the good ones). Prints both, and their ratio, and
+//! what such a ticket weighs as signed changes (what a phone holding it stores and sends).
 //!
 //! `cargo bench -p sampark-crdt --bench ticket_state`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -43,13 +44,18 @@ fn main() {
     }
     let at = |minutes: i64| Hlc { wall: T0.0 + minutes * 60_000, logical: 0 };
     let mut docs = Vec::with_capacity(TICKETS);
+    let mut signed_bytes = 0;
     for i in 0..TICKETS {
         let text = format!("टिकट {i}");
         let scope = Scope::parse("BR/DBG/P07/S03/A0412").unwrap();
-        let (mut doc, _) = ticket::raise(&sevika, scope, Category::Sync, &text, vec![], at(i as i64), &trust).unwrap();
+        let (mut doc, raised) =
+            ticket::raise(&sevika, scope, Category::Sync, &text, vec![], at(i as i64), &trust).unwrap();
+        signed_bytes += raised.encode().len();
         for k in 0..COMMENTS {
             let action = Action::Commented { text: format!("टिप्पणी {k}") };
-            ticket::append(&mut doc, &operator, action, at(10_000 + (i * COMMENTS + k) as i64), &trust).unwrap();
+            let signed =
+                ticket::append(&mut doc, &operator, action, at(10_000 + (i * COMMENTS + k) as i64), &trust).unwrap();
+            signed_bytes += signed.encode().len();
         }
         docs.push(doc);
     }
@@ -68,6 +74,7 @@ fn main() {
     let again = derive_all(&fresh);
     let events = TICKETS * (COMMENTS + 1);
     println!("ticket states: {TICKETS} tickets, {events} signed events");
+    println!("  a ticket of {} events as signed changes: {} bytes", COMMENTS + 1, signed_bytes / TICKETS);
     println!("  first derivation (every signature checked): {:>8.1} ms", first.as_secs_f64() * 1e3);
     println!("  again (signatures remembered):              {:>8.1} ms", again.as_secs_f64() * 1e3);
     println!("  ratio: {:.1}x", first.as_secs_f64() / again.as_secs_f64().max(1e-9));
