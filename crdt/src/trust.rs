@@ -138,6 +138,13 @@ impl TrustStore {
         self.certs.get(key).map(Vec::as_slice).unwrap_or_default()
     }
 
+    /// The roles and scopes `key`'s own certificates name, whether or not they count now: what
+    /// a node keeps (an expired certificate must not make a node treat its own centre's data as
+    /// carried).
+    pub fn scope_grants(&self, key: &PublicKey) -> Vec<Grant> {
+        self.certificates_of(key).iter().map(|c| Grant { role: c.role, scope: c.scope.clone() }).collect()
+    }
+
     /// The roles `key` holds at `at`, through certificates that count then.
     pub fn grants(&self, key: &PublicKey, at: Timestamp) -> Vec<Grant> {
         self.certificates_of(key)

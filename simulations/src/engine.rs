@@ -376,7 +376,9 @@ impl<'s> Engine<'s> {
     fn deliver(&mut self, node: NodeId, batch: Vec<(SignedChange, Verified)>) {
         let kind = self.pop.kind(node);
         let grants: Vec<Grant> = match self.nodes.get(node as usize) {
-            Some(state) if !kind.is_relay() => grants_of(state),
+            Some(state) if !kind.is_relay() && batch.iter().any(|(s, _)| s.doc.kind.is_ticket()) => {
+                state.trust.scope_grants(&state.key)
+            }
             _ => Vec::new(),
         };
         let mut tickets = Vec::new();
@@ -386,8 +388,8 @@ impl<'s> Engine<'s> {
             let resolves = verified.events.iter().any(|e| matches!(e.action, Action::Resolved { .. }));
             let Some(state) = self.nodes.get_mut(node as usize) else { continue };
             let applied = state.hold(&self.changes, c);
-            let read_here = kind.is_relay() || !policy::keeps(&grants, &signed.doc) || state.live.contains_key(&doc);
-            if signed.doc.kind.is_ticket() && read_here {
+            let read_here = || kind.is_relay() || !policy::keeps(&grants, &signed.doc) || state.live.contains_key(&doc);
+            if signed.doc.kind.is_ticket() && read_here() {
                 state.live.entry(doc).or_insert_with(|| Document::new(signed.doc.clone()));
                 state.apply_live(doc, verified);
                 if !tickets.contains(&doc) {
@@ -423,7 +425,7 @@ impl<'s> Engine<'s> {
         else {
             return;
         };
-        let grants = grants_of(state);
+        let grants = state.trust.scope_grants(&state.key);
         let Some(live) = state.live.get(&doc) else { return };
         // Whether to sign is decided once for good: when it has signed, when the ticket is its
         // own to keep, or once a relay has it (a receipt is never undone).
@@ -586,9 +588,4 @@ impl<'s> Engine<'s> {
     pub fn span(&self) -> (i64, i64) {
         (self.start, self.end)
     }
-}
-
-/// A node's roles and scopes, from its own certificates.
-fn grants_of(state: &NodeState) -> Vec<Grant> {
-    state.trust.certificates_of(&state.key).iter().map(|c| Grant { role: c.role, scope: c.scope.clone() }).collect()
 }

@@ -250,12 +250,7 @@ impl NodeState {
                 self.version += 1;
             }
         }
-        let grants: Vec<_> = self
-            .trust
-            .certificates_of(&self.key)
-            .iter()
-            .map(|c| sampark_crdt::Grant { role: c.role, scope: c.scope.clone() })
-            .collect();
+        let grants = self.trust.scope_grants(&self.key);
         let view = View { node: self, changes };
         let carried: Vec<u32> = self
             .docs

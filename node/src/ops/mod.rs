@@ -297,8 +297,7 @@ impl Node {
     /// The roles this node's own certificates give, whether or not they count now: what it keeps
     /// (an expired certificate must not make the node treat its own centre's data as carried).
     pub fn scope_grants(&self) -> Vec<Grant> {
-        let me = self.public();
-        self.trust.certificates_of(&me).iter().map(|c| Grant { role: c.role, scope: c.scope.clone() }).collect()
+        self.trust.scope_grants(&self.public())
     }
 
     /// The roles this node holds now; refused when none (expired or revoked).

@@ -169,12 +169,7 @@ impl MemoryNode {
                 known.push(r);
             }
         }
-        let grants: Vec<_> = self
-            .trust
-            .certificates_of(&self.key)
-            .iter()
-            .map(|c| sampark_crdt::Grant { role: c.role, scope: c.scope.clone() })
-            .collect();
+        let grants = self.trust.scope_grants(&self.key);
         let carried: Vec<DocId> = self
             .docs
             .iter()

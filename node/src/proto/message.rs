@@ -213,7 +213,8 @@ impl Message {
         name_of_frame(&[self.tag()])
     }
 
-    /// The first byte of the encoding, which says what the message is.
+    /// The first byte of the encoding ([`Message::encode`] writes it), which says what the
+    /// message is.
     fn tag(&self) -> u8 {
         match self {
             Message::Hello { .. } => HELLO,
@@ -234,9 +235,10 @@ impl Message {
     /// The canonical encoding (one frame, without the transport's length prefix).
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        w.u8(self.tag());
         match self {
             Message::Hello { version, chain, revocations, clock, keep_registers, want_receipts } => {
-                w.u8(HELLO).u32(u32::from(*version));
+                w.u32(u32::from(*version));
                 write_trust(&mut w, chain, revocations);
                 w.i64(clock.wall).u32(clock.logical).bool(*keep_registers);
                 w.u32(count(want_receipts.len()));
@@ -245,53 +247,37 @@ impl Message {
                 }
             }
             Message::Refuse { reason } => {
-                w.u8(REFUSE).str(reason);
+                w.str(reason);
             }
             Message::Fingerprints(list) => {
-                w.u8(FINGERPRINTS).u32(count(list.len()));
+                w.u32(count(list.len()));
                 for (p, f) in list {
                     p.write(&mut w);
                     f.write(&mut w);
                 }
             }
             Message::Items { prefix, entries } => {
-                w.u8(ITEMS);
                 prefix.write(&mut w);
                 w.u32(count(entries.len()));
                 for (key, digest) in entries {
                     w.fixed(key).fixed(digest);
                 }
             }
-            Message::Heads(docs) => {
-                w.u8(HEADS);
-                write_doc_heads(&mut w, docs);
-            }
-            Message::Offer(docs) => {
-                w.u8(OFFER);
-                write_doc_heads(&mut w, docs);
-            }
-            Message::Want(docs) => {
-                w.u8(WANT);
+            Message::Heads(docs) | Message::Offer(docs) | Message::Want(docs) => {
                 write_doc_heads(&mut w, docs);
             }
             Message::Trust { certificates, revocations } => {
-                w.u8(TRUST);
                 write_trust(&mut w, certificates, revocations);
             }
             Message::Changes(changes) => {
-                w.u8(CHANGES).u32(count(changes.len()));
+                w.u32(count(changes.len()));
                 for c in changes {
                     w.bytes(&c.encode());
                 }
             }
-            Message::Done => {
-                w.u8(DONE);
-            }
-            Message::Ack => {
-                w.u8(ACK);
-            }
+            Message::Done | Message::Ack => {}
             Message::Receipts(receipts) => {
-                w.u8(RECEIPTS).u32(count(receipts.len()));
+                w.u32(count(receipts.len()));
                 for r in receipts {
                     w.bytes(&r.encode());
                 }
