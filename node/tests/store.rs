@@ -630,3 +630,27 @@ fn a_snapshot_that_does_not_load_is_dropped_and_the_changes_used() {
     assert_same(&read.value, &t);
     assert!(store.check().unwrap().is_clean());
 }
+
+/// sled 0.34 reads its newest `snap.*` file when it opens, an unfinished `.generating` one
+/// included: a process killed while sled wrote one left a store sled refused as corrupt.
+#[test]
+fn a_snapshot_sled_left_unfinished_does_not_stop_the_store_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = World::new();
+    let (d, changes) = ticket_doc(&mut w, 3);
+    {
+        let store = open(dir.path());
+        store.insert_changes(d.id(), &changes, &d.heads()).unwrap();
+    }
+    let generation = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("gen-")))
+        .unwrap();
+    let unfinished = generation.join("snap.FFFFFFFFFFFFFFFF.generating");
+    std::fs::write(&unfinished, b"cut short by a kill").unwrap();
+    let store = open(dir.path());
+    assert!(!unfinished.exists());
+    assert_eq!(store.changes(d.id()).unwrap().value.len(), changes.len());
+}

@@ -63,6 +63,11 @@
 //!   opens (fs2's `try_lock_exclusive`) and refuses a second opener, in another process or in
 //!   this one; [`Store::open`] reports that as [`StoreError::Locked`]. The lock goes with the
 //!   process, so a killed node's store opens again at once.
+//! - sled 0.34 writes a snapshot of its page table as `snap.<lsn>.generating`, syncs it and
+//!   renames it; but when it opens, it reads the newest `snap.*` file, that one included. A
+//!   process killed while sled was writing one left a database sled then refused as corrupt
+//!   (found by `tests/store_crash.rs`). A snapshot only speeds up sled's start (it replays its
+//!   log from the newest complete one), so [`Store::open`] removes an unfinished one first.
 //! - The caller verifies. The store checks that a change parses and belongs to its document,
 //!   never its signature or its author's rights: only changes that passed
 //!   [`sampark_crdt::verify()`] may be given to [`Store::insert_changes`], and certificates and
@@ -225,8 +230,28 @@ fn open_pack(dir: &Path) -> Result<Option<File>, StoreError> {
     }
 }
 
+/// Removes the snapshot files sled left unfinished in `dir` (see the module docs).
+fn remove_unfinished_snapshots(dir: &Path) -> Result<(), StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::Open { dir: dir.to_path_buf(), source: sled::Error::Io(e) }),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| StoreError::Open { dir: dir.to_path_buf(), source: sled::Error::Io(e) })?;
+            tracing::warn!(file = %entry.path().display(), "removed a snapshot sled left unfinished when it stopped");
+        }
+    }
+    Ok(())
+}
+
 /// Opens the sled database in `dir` (a generation), its tree and its data file.
 fn open_sled(dir: &Path) -> Result<(sled::Db, sled::Tree, File), StoreError> {
+    remove_unfinished_snapshots(dir)?;
     let mut waited = std::time::Duration::ZERO;
     let db = loop {
         match sled_config(dir).open().map_err(|e| open_error(dir, e)) {
