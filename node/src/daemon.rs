@@ -201,6 +201,8 @@ pub async fn run_with(
     }
     let home = config.home.clone();
     let key = home.key().map_err(OpError::from)?;
+    home.make_private().map_err(OpError::from)?;
+    let token = home.api_token().map_err(OpError::from)?;
     let node = Arc::new(Mutex::new(
         ops::Node::open(&home)?.with_carry_quota(config.carry_quota).with_deadlines(config.deadlines),
     ));
@@ -232,7 +234,7 @@ pub async fn run_with(
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let net_task = tokio::spawn(net.run(stopped(stop_rx.clone())));
-    let state = crate::api::State::new(Arc::clone(&node), key);
+    let state = crate::api::State::new(Arc::clone(&node), key, api, token);
     let api_task = tokio::spawn(crate::api::serve(listener, state, stopped(stop_rx.clone())));
     let extra_task = extra.map(|task| tokio::spawn(task(Arc::clone(&node), Box::pin(stopped(stop_rx)))));
     let result = event_loop(&home, &node, &mut file, events, config.duties.clone(), shutdown).await;

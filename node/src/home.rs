@@ -3,9 +3,17 @@
 //! ```text
 //! DIR/
 //! ├─ key           the 32-byte ed25519 secret, raw, mode 0600 (the node's identity)
+//! ├─ api-token     the secret the local API asks of every caller, hex, mode 0600 (crate::api)
 //! ├─ store/        the sled store (crate::store): documents, certificates, peer state, and
 //! │                the meta records below
 //! └─ daemon.json   only while `sampark-node run` serves this home (see crate::daemon)
+//! ```
+//!
+//! The directory is kept at mode 0700 (`init` sets it whether or not the directory existed, and
+//! [`Home::make_private`] sets it again each time the daemon starts), so no other user of the
+//! machine reads the store, the key or the token.
+//!
+//! ```text
 //! ```
 //!
 //! The node's own state lives in the store's meta records, so it is as durable as the data it
@@ -40,6 +48,8 @@ pub const KEY_FILE: &str = "key";
 pub const STORE_DIR: &str = "store";
 /// Name of the file a running daemon writes into its home.
 pub const DAEMON_FILE: &str = "daemon.json";
+/// Name of the local API's token file inside a home.
+pub const TOKEN_FILE: &str = "api-token";
 
 const META_NONCE: &str = "install-nonce";
 const META_HLC: &str = "hlc";
@@ -75,6 +85,14 @@ pub enum HomeError {
         /// The key file.
         path: PathBuf,
         /// What is wrong.
+        why: String,
+    },
+    /// The local API's token file is unsafe or damaged.
+    #[error("the local API's token file {path} {why}")]
+    BadToken {
+        /// The token file.
+        path: PathBuf,
+        /// What is wrong and what to do.
         why: String,
     },
     /// The node has no certificate yet.
@@ -186,14 +204,19 @@ impl Home {
         self.dir.join(DAEMON_FILE)
     }
 
+    /// The local API's token file.
+    pub fn token_path(&self) -> PathBuf {
+        self.dir.join(TOKEN_FILE)
+    }
+
     /// True when a key exists here.
     pub fn exists(&self) -> bool {
         self.key_path().exists()
     }
 
-    /// Creates a new node here: the directory (mode 0700, if it is new), the store with a fresh
-    /// install nonce and clock, and last the key (mode 0600). Refuses if a key exists. Returns the
-    /// public key.
+    /// Creates a new node here: the directory (made mode 0700, whether or not it existed), the
+    /// store with a fresh install nonce and clock, the local API's token, and last the key (mode
+    /// 0600). Refuses if a key exists. Returns the public key.
     pub fn init(&self) -> Result<PublicKey, HomeError> {
         if self.exists() {
             let key = self.key().map(|k| k.public().to_hex()).unwrap_or_else(|e| format!("unreadable: {e}"));
@@ -201,9 +224,9 @@ impl Home {
         }
         if !self.dir.exists() {
             fs::create_dir_all(&self.dir).map_err(io_error("create", &self.dir))?;
-            fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
-                .map_err(io_error("set permissions of", &self.dir))?;
         }
+        self.make_private()?;
+        self.api_token()?;
         let store = Store::open(&self.store_dir())?;
         if store.meta(META_NONCE)?.is_none() {
             store.put_meta(META_NONCE, &random::<8>()?)?;
@@ -217,27 +240,70 @@ impl Home {
         Ok(keypair.public())
     }
 
+    /// Sets the home directory's mode to 0700 (owner only), whatever it was.
+    pub fn make_private(&self) -> Result<(), HomeError> {
+        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
+            .map_err(io_error("set permissions of", &self.dir))
+    }
+
     /// Writes the key into a temporary file (0600, synced), then links it to `key`, which fails
     /// if a key appeared meanwhile: a key is never overwritten, and never half-written.
     fn write_key(&self, keypair: &Keypair) -> Result<(), HomeError> {
-        let tmp = self.dir.join(format!("{KEY_FILE}.new"));
+        match self.write_secret(KEY_FILE, &keypair.secret())? {
+            true => Ok(()),
+            false => Err(HomeError::Exists { dir: self.dir.clone(), key: "written by another init".into() }),
+        }
+    }
+
+    /// Writes `bytes` into the owner-only file `name` unless it exists: into a temporary file
+    /// (0600, synced), then linked to its name, so it is never overwritten or half-written.
+    /// Returns `false` when the file already existed.
+    fn write_secret(&self, name: &str, bytes: &[u8]) -> Result<bool, HomeError> {
+        let tmp = self.dir.join(format!("{name}.new"));
         let _ = fs::remove_file(&tmp);
         let mut file =
             OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io_error("create", &tmp))?;
-        file.write_all(&keypair.secret()).map_err(io_error("write", &tmp))?;
+        file.write_all(bytes).map_err(io_error("write", &tmp))?;
         file.sync_all().map_err(io_error("sync", &tmp))?;
         drop(file);
-        let key = self.key_path();
-        let linked = fs::hard_link(&tmp, &key);
+        let path = self.dir.join(name);
+        let linked = fs::hard_link(&tmp, &path);
         let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(HomeError::Exists { dir: self.dir.clone(), key: "written by another init".into() });
-            }
-            Err(e) => return Err(io_error("create", &key)(e)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(io_error("create", &path)(e)),
         }
-        fs::File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io_error("sync", &self.dir))
+        fs::File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io_error("sync", &self.dir))?;
+        Ok(true)
+    }
+
+    /// The local API's token: 32 random bytes in hex, read from `api-token`, made there first
+    /// if the home has none yet (a home made before the API asked for one). The file is
+    /// owner-only; one that others can read is refused, since whoever reads it can act as the
+    /// sevika.
+    pub fn api_token(&self) -> Result<String, HomeError> {
+        let path = self.token_path();
+        if !path.exists() {
+            let token = sampark_crdt::codec::hex(&random::<32>()?);
+            self.write_secret(TOKEN_FILE, token.as_bytes())?;
+        }
+        let meta = fs::metadata(&path).map_err(io_error("read", &path))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(HomeError::BadToken {
+                path: path.clone(),
+                why: "can be read by other users; run `chmod 600` on it can read it; run `chmod 600` on it (or delete it, and a new one is made)".into(),
+            });
+        }
+        let text = fs::read_to_string(&path).map_err(io_error("read", &path))?;
+        let token = text.trim();
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(HomeError::BadToken {
+                path: path.clone(),
+                why: "is not a token of 64 hex digits; delete it, and a new one is made".into(),
+            });
+        }
+        Ok(token.to_owned())
     }
 
     /// Reads the node's key.
@@ -379,6 +445,27 @@ mod tests {
         let state = load_state(&home.open_store().unwrap()).unwrap();
         assert_eq!(state.hlc, Hlc::default());
         assert!(state.enrolment.is_none());
+    }
+
+    #[test]
+    fn init_makes_an_existing_open_directory_private_and_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("phone");
+        fs::create_dir(&path).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        let home = Home::new(&path);
+        home.init().unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o700);
+        let token = home.api_token().unwrap();
+        assert_eq!(token.len(), 64);
+        assert_eq!(home.api_token().unwrap(), token, "the token is made once");
+        assert_eq!(fs::metadata(home.token_path()).unwrap().permissions().mode() & 0o777, 0o600);
+        // A home made before the token existed gets one; a damaged one is reported.
+        fs::remove_file(home.token_path()).unwrap();
+        assert_ne!(home.api_token().unwrap(), token);
+        fs::write(home.token_path(), "short").unwrap();
+        fs::set_permissions(home.token_path(), fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(matches!(home.api_token(), Err(HomeError::BadToken { .. })));
     }
 
     #[test]

@@ -238,12 +238,18 @@ fn commands_go_through_a_running_daemon() {
 
     // The API directly.
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).proxy(None).build().into();
+    let bearer = format!("Bearer {}", Home::new(&home).api_token().unwrap());
     let get = |path: &str| {
-        let mut r = agent.get(&daemon.url(path)).call().unwrap();
+        let mut r = agent.get(&daemon.url(path)).header("authorization", &bearer).call().unwrap();
         (r.status().as_u16(), serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap())
     };
     let post = |path: &str, body: &str| {
-        let mut r = agent.post(&daemon.url(path)).send(body).unwrap();
+        let mut r = agent
+            .post(&daemon.url(path))
+            .header("authorization", &bearer)
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap();
         (r.status().as_u16(), serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap())
     };
     let (code, health) = get("/healthz");
@@ -273,6 +279,103 @@ fn commands_go_through_a_running_daemon() {
     assert!(!Home::new(&home).daemon_file().exists());
     let status = on(&home, &["status", "--json"]).ok().json();
     assert_eq!((status["documents"].as_u64(), status["tickets"].as_u64()), (Some(4), Some(2)));
+}
+
+/// Sends `request` (a whole HTTP/1.1 request, as a browser or another app would) to `addr` and
+/// returns the status code and body of the answer.
+fn raw_http(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let code = answer.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (code, body)
+}
+
+#[test]
+fn the_local_api_serves_only_the_sevikas_own_software() {
+    let (_dir, home, _key) = sevika_home();
+    let token = Home::new(&home).api_token().unwrap();
+    let mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&Home::new(&home).token_path()), 0o600, "init made the token owner-only");
+    let daemon = Daemon::start(&home, &["--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"]);
+    let api = daemon.file.api;
+    let host = format!("127.0.0.1:{}", api.port());
+    let ticket = r#"{"category": "other", "text": "raised by a web page"}"#;
+    let request = |headers: &str, body: &str| {
+        format!(
+            "POST /tickets HTTP/1.1\r\nHost: {host}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    let json = "Content-Type: application/json\r\n";
+
+    // What a page on another site can make the phone's browser send: a "simple" cross-origin
+    // POST (text/plain or a form, no token), or with a guessed token.
+    let attacks = [
+        (request("Origin: http://evil.example\r\nContent-Type: text/plain\r\n", ticket), 403),
+        (request("Content-Type: text/plain;charset=UTF-8\r\n", ticket), 401),
+        (request(json, ticket), 401),
+        (request(&format!("Authorization: Bearer {}\r\n{json}", "0".repeat(64)), ticket), 401),
+        (request(&format!("Authorization: {token}\r\n{json}"), ticket), 401),
+        // The right token, from a page of another origin (as if it had stolen it) or a rebound
+        // DNS name, or as a form: still refused.
+        (request(&format!("{bearer}Origin: http://evil.example\r\n{json}"), ticket), 403),
+        (request(&format!("{bearer}Origin: null\r\n{json}"), ticket), 403),
+        (
+            request(&format!("{bearer}Content-Type: application/x-www-form-urlencoded\r\n"), "category=other&text=x"),
+            415,
+        ),
+        (request(&format!("{bearer}Content-Type: text/plain\r\n"), ticket), 415),
+        (request(&bearer, ticket), 415),
+        (
+            format!(
+                "POST /tickets HTTP/1.1\r\nHost: evil.example:{}\r\n{bearer}{json}Content-Length: {}\r\nConnection: close\r\n\r\n{ticket}",
+                api.port(),
+                ticket.len()
+            ),
+            403,
+        ),
+        (format!("GET /status HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"), 401),
+        (format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"), 401),
+        (format!("GET /status HTTP/1.1\r\n{bearer}Connection: close\r\n\r\n"), 403),
+    ];
+    for (attack, expected) in &attacks {
+        let (code, body) = raw_http(api, attack);
+        assert_eq!(code, *expected, "{attack}\n{body}");
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert!(error["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    }
+    let list = on(&home, &["ticket", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 0, "no request above raised a ticket: {list}");
+
+    // The sevika's own software: the CLI (it reads the token from the home), the app served by
+    // the node itself (its own origin), and a client naming the API as localhost.
+    on(&home, &["ticket", "raise", "--category", "other", "--text", "from the command line"]).ok();
+    for origin in [format!("Origin: http://{host}\r\n"), String::new()] {
+        let (code, body) = raw_http(api, &request(&format!("{bearer}{origin}{json}"), ticket));
+        assert_eq!(code, 200, "{body}");
+    }
+    let localhost =
+        format!("GET /status HTTP/1.1\r\nHost: localhost:{}\r\n{bearer}Connection: close\r\n\r\n", api.port());
+    assert_eq!(raw_http(api, &localhost).0, 200);
+    let list = on(&home, &["ticket", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+
+    // A token file others can read is refused, by the CLI as by the daemon at its next start.
+    drop(daemon);
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(Home::new(&home).token_path(), fs::Permissions::from_mode(0o644)).unwrap();
+    let out = on(&home, &["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--api", "127.0.0.1:0"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("can be read by other users"), "{}", out.stderr);
 }
 
 #[test]

@@ -25,18 +25,19 @@ const MAX_ANSWER: u64 = 16 * 1024 * 1024;
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    authorization: String,
 }
 
 impl Client {
-    /// A client of the API at `addr`, giving up after `timeout`.
-    pub fn new(addr: SocketAddr, timeout: Duration) -> Client {
+    /// A client of the API at `addr` that shows `token`, giving up after `timeout`.
+    pub fn new(addr: SocketAddr, token: &str, timeout: Duration) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
             .timeout_connect(Some(Duration::from_secs(2)))
             .timeout_global(Some(timeout))
             .build();
-        Client { base: format!("http://{addr}"), agent: config.into() }
+        Client { base: format!("http://{addr}"), agent: config.into(), authorization: format!("Bearer {token}") }
     }
 
     /// Asks the daemon who it is.
@@ -73,10 +74,11 @@ impl Client {
         let url = format!("{}{path}", self.base);
         let unreachable = |e: ureq::Error| OpError::Failed(format!("the daemon's API at {} failed: {e}", self.base));
         let mut response = match body {
-            None => self.agent.get(&url).call().map_err(unreachable)?,
+            None => self.agent.get(&url).header("authorization", &self.authorization).call().map_err(unreachable)?,
             Some(body) => self
                 .agent
                 .post(&url)
+                .header("authorization", &self.authorization)
                 .header("content-type", "application/json")
                 .send(body.to_string())
                 .map_err(unreachable)?,
@@ -121,9 +123,10 @@ fn route(request: &Request) -> Result<(String, Option<Value>), OpError> {
 pub fn running_daemon(home: &Home) -> Option<Client> {
     let file = DaemonFile::read(home)?;
     let key = home.key().ok()?.public().to_hex();
-    let client = Client::new(file.api, Duration::from_secs(3));
+    let token = home.api_token().ok()?;
+    let client = Client::new(file.api, &token, Duration::from_secs(3));
     let health = client.health().ok()?;
-    (health.ok && health.key == key).then(|| Client::new(file.api, daemon::CONNECT_TIMEOUT * 4))
+    (health.ok && health.key == key).then(|| Client::new(file.api, &token, daemon::CONNECT_TIMEOUT * 4))
 }
 
 /// Carries out `request` on the node in `home`: through its daemon if one runs, else directly.

@@ -1,6 +1,21 @@
 //! The local JSON HTTP API: the node's operations for the phone app and for CLI commands run
-//! while the daemon holds the store. It listens on 127.0.0.1 only (the daemon refuses any other
-//! address) and has no authentication: anything that runs on the phone may use it.
+//! while the daemon holds the store. It listens on a loopback address only (the daemon refuses
+//! any other address).
+//!
+//! Loopback is not a boundary on a phone: any web page open in the phone's browser can send
+//! requests to `127.0.0.1`, and any other app can connect. So every request must show that it
+//! comes from the sevika's own software ([`guard`]), checked in this order:
+//!
+//! 1. `Host` names the address the API listens on (`127.0.0.1:PORT` or `localhost:PORT`);
+//!    anything else is refused with 403 (a page on a rebound DNS name reaches the socket, but
+//!    its requests carry its own host name);
+//! 2. an `Origin`, when a browser sends one, is the API's own (`http://127.0.0.1:PORT`, the page
+//!    the node serves); a foreign origin is refused with 403;
+//! 3. `Authorization: Bearer TOKEN` carries the home's token ([`crate::home::Home::api_token`]:
+//!    made by `init`, in `HOME/api-token`, readable by the owner only; the CLI reads it there and
+//!    the phone's app is handed it by the app that embeds it); without it, 401;
+//! 4. a POST's body is `Content-Type: application/json`; otherwise 415. (A page can send a form or
+//!    plain text across origins without asking; JSON it cannot.)
 //!
 //! | method and path | body | answer |
 //! |---|---|---|
@@ -21,21 +36,24 @@
 //! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
 //! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
 //! `{"error": "<plain words>", "kind": "<kind>"}` with a status by [`ops::ErrorKind`]: 400 bad
-//! input, 404 no such ticket or endpoint, 409 not allowed by the rules, 413 too large, 500 the
-//! node failed, 502 the peer could not be reached, 503 not ready. A write is answered only once
+//! input, 401 no or wrong token, 403 foreign host or origin, 404 no such ticket or endpoint, 409
+//! not allowed by the rules, 413 too large, 415 not JSON, 500 the node failed, 502 the peer could
+//! not be reached, 503 not ready. A write is answered only once
 //! it is durable. Operations run on a blocking thread, one at a time (the node is behind a mutex
 //! shared with the transport).
 
 pub mod client;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State as Extract};
-use axum::http::{Method, StatusCode, Uri};
+use axum::extract::{Path, Request as HttpRequest, State as Extract};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::{get, post};
 use sampark_crdt::Keypair;
@@ -48,17 +66,28 @@ use crate::ops::{self, EnrolFile, ErrorKind, OpError, Request, Response};
 /// Largest request body, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// What the API's handlers share: the node and its key (for `sync`).
+/// What the API's handlers share: the node and its key (for `sync`), and what [`guard`] checks.
 #[derive(Clone)]
 pub struct State {
     node: Arc<Mutex<ops::Node>>,
     key: Arc<Keypair>,
+    access: Arc<Access>,
+}
+
+/// What a request must show to be served (see the module docs).
+#[derive(Debug)]
+struct Access {
+    /// The `Host` values that name this API.
+    hosts: Vec<String>,
+    /// The home's API token.
+    token: String,
 }
 
 impl State {
-    /// The state for `node`, whose key is `key`.
-    pub fn new(node: Arc<Mutex<ops::Node>>, key: Keypair) -> State {
-        State { node, key: Arc::new(key) }
+    /// The state for `node`, whose key is `key`, served at `addr` to callers that show `token`.
+    pub fn new(node: Arc<Mutex<ops::Node>>, key: Keypair, addr: SocketAddr, token: String) -> State {
+        let hosts = vec![addr.to_string(), format!("localhost:{}", addr.port())];
+        State { node, key: Arc::new(key), access: Arc::new(Access { hosts, token }) }
     }
 }
 
@@ -88,7 +117,61 @@ pub fn router(state: State) -> Router {
         .route("/due", post(due))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
+}
+
+/// Serves a request only if it shows it comes from the sevika's own software (the module docs
+/// give the checks and their order).
+async fn guard(Extract(state): Extract<State>, request: HttpRequest, next: Next) -> HttpResponse {
+    match admit(&state.access, request.method(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err((status, kind, why)) => {
+            tracing::warn!(%status, path = %request.uri().path(), why, "local API request refused");
+            error_reply(status, kind, why.to_owned())
+        }
+    }
+}
+
+/// The checks of [`guard`], as a pure function of the request's method and headers.
+fn admit(access: &Access, method: &Method, headers: &HeaderMap) -> Result<(), (StatusCode, ErrorKind, &'static str)> {
+    let text = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    let ours = |host: &str| access.hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
+    if !text(header::HOST).is_some_and(ours) {
+        return Err((StatusCode::FORBIDDEN, ErrorKind::Forbidden, "the Host header does not name this node's API"));
+    }
+    if let Some(origin) = text(header::ORIGIN) {
+        let own = origin.strip_prefix("http://").is_some_and(ours);
+        if !own {
+            return Err((StatusCode::FORBIDDEN, ErrorKind::Forbidden, "requests from other web pages are refused"));
+        }
+    }
+    let token = text(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    if !same_secret(token.trim().as_bytes(), access.token.as_bytes()) {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            ErrorKind::Unauthorised,
+            "give the node's API token (HOME/api-token) as `Authorization: Bearer TOKEN`",
+        ));
+    }
+    if method == Method::POST {
+        let json = text(header::CONTENT_TYPE)
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err((
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorKind::Invalid,
+                "the request body must be JSON, sent as Content-Type: application/json",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Compares two secrets in time that depends on their lengths only.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// Serves the API on `listener` until `shutdown` completes (requests in progress finish).

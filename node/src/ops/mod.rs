@@ -78,6 +78,10 @@ pub enum ErrorKind {
     Failed,
     /// The peer could not be reached (exit 4, HTTP 502).
     Unreachable,
+    /// The local API was called without the home's token (exit 3, HTTP 401).
+    Unauthorised,
+    /// The local API was called from a foreign web page or host name (exit 3, HTTP 403).
+    Forbidden,
 }
 
 impl ErrorKind {
@@ -85,7 +89,7 @@ impl ErrorKind {
     pub fn exit_code(self) -> u8 {
         match self {
             ErrorKind::Invalid | ErrorKind::NotFound | ErrorKind::Refused => 1,
-            ErrorKind::NotReady | ErrorKind::Failed => 3,
+            ErrorKind::NotReady | ErrorKind::Failed | ErrorKind::Unauthorised | ErrorKind::Forbidden => 3,
             ErrorKind::Unreachable => 4,
         }
     }
@@ -99,6 +103,8 @@ impl ErrorKind {
             ErrorKind::NotReady => 503,
             ErrorKind::Failed => 500,
             ErrorKind::Unreachable => 502,
+            ErrorKind::Unauthorised => 401,
+            ErrorKind::Forbidden => 403,
         }
     }
 }
