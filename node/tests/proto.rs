@@ -165,8 +165,31 @@ fn a_silent_peer_times_out() {
     let now = T0.plus_hours(1);
     let mut s = Session::new(block.sevika.public(), Config::default(), now);
     s.handle(In::Connected, &relay, now);
+    // Once the hello has come, only silence for the idle timeout ends the contact.
+    let hello = Message::Hello {
+        version: sampark_node::proto::message::VERSION,
+        chain: block.node(&block.sevika).chain(),
+        revocations: Vec::new(),
+        clock: sampark_crdt::Hlc::default(),
+        keep_registers: false,
+        want_receipts: Vec::new(),
+    };
+    s.handle(In::Frame(hello.encode()), &relay, now);
     assert!(s.handle(In::Tick, &relay, Timestamp(now.0 + 30_000)).is_empty());
     let outs = s.handle(In::Tick, &relay, Timestamp(now.0 + 61_000));
+    assert!(outs.iter().any(|o| matches!(o, Out::Finished(sum) if sum.outcome == Outcome::TimedOut)));
+}
+
+#[test]
+fn a_peer_that_never_says_hello_times_out_sooner() {
+    let block = Block::new();
+    let relay = block.node(&block.relay);
+    let now = T0.plus_hours(1);
+    let config = Config::default();
+    let mut s = Session::new(block.sevika.public(), config, now);
+    s.handle(In::Connected, &relay, now);
+    assert!(s.handle(In::Tick, &relay, Timestamp(now.0 + config.hello_timeout_ms)).is_empty());
+    let outs = s.handle(In::Tick, &relay, Timestamp(now.0 + config.hello_timeout_ms + 1_000));
     assert!(outs.iter().any(|o| matches!(o, Out::Finished(sum) if sum.outcome == Outcome::TimedOut)));
 }
 

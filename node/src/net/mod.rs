@@ -11,7 +11,13 @@
 //! connection; on mDNS discovery only the side with the smaller peer ID dials, so two phones
 //! that find each other hold one contact, not two. While connected, the dialler starts a new
 //! contact every `resync` interval, so data made during a long visit still moves.
+//!
+//! Who may hold a connection is decided by [`admission`]: keys the node knows to hold a
+//! certificate, and strangers in a smaller, per-address share. A stranger must start a contact
+//! within [`STRANGER_GRACE`]; a peer whose contact ends while its key still holds no certificate
+//! that counts (refused, silent, malformed) is disconnected at once and banned for a while.
 
+pub mod admission;
 pub mod contact;
 pub mod frame;
 
@@ -47,7 +53,7 @@ mod behaviour {
     /// The network behaviours of a node.
     #[derive(NetworkBehaviour)]
     pub struct Behaviour {
-        pub(super) limits: libp2p_connection_limits::Behaviour,
+        pub(super) admission: super::admission::Admission,
         pub(super) stream: libp2p_stream::Behaviour,
         pub(super) identify: identify::Behaviour,
         pub(super) mdns: Toggle<mdns::tokio::Behaviour>,
@@ -141,10 +147,7 @@ pub enum Event {
 /// Builds the swarm for `key`.
 pub fn swarm(key: &Keypair, config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
     let keypair = libp2p_keypair(key).map_err(|e| NetError::Key(e.to_string()))?;
-    let limits = libp2p_connection_limits::ConnectionLimits::default()
-        .with_max_established(Some(config.max_connections))
-        .with_max_established_per_peer(Some(2))
-        .with_max_pending_incoming(Some(16));
+    let limits = admission::Limits::for_connections(usize::try_from(config.max_connections).unwrap_or(64));
     let with_mdns = config.mdns;
     let swarm = SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
@@ -158,7 +161,7 @@ pub fn swarm(key: &Keypair, config: &NetConfig) -> Result<Swarm<Behaviour>, NetE
                 None
             };
             Ok(Behaviour {
-                limits: libp2p_connection_limits::Behaviour::new(limits),
+                admission: admission::Admission::new(limits),
                 stream: libp2p_stream::Behaviour::new(),
                 identify: identify::Behaviour::new(identify::Config::new("/sampark/1".into(), key.public())),
                 mdns: Toggle::from(mdns),
@@ -166,6 +169,7 @@ pub fn swarm(key: &Keypair, config: &NetConfig) -> Result<Swarm<Behaviour>, NetE
         })
         .map_err(|e| NetError::Start(e.to_string()))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(30)))
+        .with_connection_timeout(HANDSHAKE_TIMEOUT)
         .build();
     Ok(swarm)
 }
@@ -178,6 +182,13 @@ struct Dialled {
     backoff: Duration,
     connected: Option<PeerId>,
 }
+
+/// Longest a connection may take from its first byte to an authenticated, multiplexed link
+/// (Noise and yamux over TCP are about four round trips: a few seconds on 2G).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a connection of a key without a known certificate may stay without starting a
+/// contact.
+pub const STRANGER_GRACE: Duration = Duration::from_secs(10);
 
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -192,6 +203,8 @@ pub struct Net<N: Node + 'static> {
     last_contact: HashMap<PeerId, Instant>,
     dialled_by_us: HashSet<PeerId>,
     dialled: Vec<Dialled>,
+    /// Connections of keys without a known certificate, since when.
+    strangers: HashMap<PeerId, Instant>,
     contacts: JoinSet<(PeerId, Summary)>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     receipt_secret: Option<[u8; 32]>,
@@ -221,6 +234,7 @@ impl<N: Node + 'static> Net<N> {
             last_contact: HashMap::new(),
             dialled_by_us: HashSet::new(),
             dialled,
+            strangers: HashMap::new(),
             contacts: JoinSet::new(),
             events: None,
             receipt_secret,
@@ -246,6 +260,7 @@ impl<N: Node + 'static> Net<N> {
             Err(_) => return,
         };
         let mut timer = tokio::time::interval(Duration::from_secs(1));
+        self.refresh_known();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -255,6 +270,7 @@ impl<N: Node + 'static> Net<N> {
                     if let Ok((peer, summary)) = done {
                         self.active.remove(&peer);
                         self.last_contact.insert(peer, Instant::now());
+                        self.after_contact(peer, &summary);
                         self.emit(Event::Contact { peer, summary });
                     }
                 }
@@ -269,6 +285,37 @@ impl<N: Node + 'static> Net<N> {
             }
         }
         self.contacts.abort_all();
+    }
+
+    /// Tells admission which keys hold a certificate that counts now, by the node's trust store.
+    fn refresh_known(&mut self) {
+        let known = match self.node.lock() {
+            Ok(node) => {
+                let trust = node.trust();
+                let now = node.clock(contact::now());
+                trust
+                    .certificates()
+                    .map(|c| c.subject)
+                    .filter(|k| !trust.grants(k, now).is_empty())
+                    .filter_map(|k| crate::identity::peer_id(&k))
+                    .collect()
+            }
+            Err(_) => return,
+        };
+        self.swarm.behaviour_mut().admission.set_known(known);
+    }
+
+    /// After a contact: the peer taught its certificate, or it is dropped and banned.
+    fn after_contact(&mut self, peer: PeerId, summary: &Summary) {
+        self.refresh_known();
+        if self.swarm.behaviour().admission.is_known(&peer) {
+            self.strangers.remove(&peer);
+            return;
+        }
+        let ban = self.swarm.behaviour_mut().admission.ban(peer, Instant::now());
+        tracing::info!(%peer, outcome = ?summary.outcome, ban_s = ban.as_secs(), "peer without a valid certificate: disconnected");
+        self.strangers.remove(&peer);
+        let _ = self.swarm.disconnect_peer_id(peer);
     }
 
     fn emit(&self, event: Event) {
@@ -319,8 +366,14 @@ impl<N: Node + 'static> Net<N> {
                     self.spawn_contact(peer_id, None);
                 }
             }
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint: ConnectedPoint::Listener { .. }, .. } => {
+                if !self.swarm.behaviour().admission.is_known(&peer_id) {
+                    self.strangers.entry(peer_id).or_insert_with(Instant::now);
+                }
+            }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                 self.dialled_by_us.remove(&peer_id);
+                self.strangers.remove(&peer_id);
                 for d in self.dialled.iter_mut().filter(|d| d.connected == Some(peer_id)) {
                     d.connected = None;
                     d.next = Instant::now() + d.backoff;
@@ -345,6 +398,19 @@ impl<N: Node + 'static> Net<N> {
 
     fn on_timer(&mut self) {
         let now = Instant::now();
+        self.swarm.behaviour_mut().admission.tick(now);
+        let silent: Vec<PeerId> = self
+            .strangers
+            .iter()
+            .filter(|(p, since)| now.duration_since(**since) >= STRANGER_GRACE && !self.active.contains(*p))
+            .map(|(p, _)| *p)
+            .collect();
+        for peer in silent {
+            let ban = self.swarm.behaviour_mut().admission.ban(peer, now);
+            tracing::info!(%peer, ban_s = ban.as_secs(), "a key without a known certificate started no contact: disconnected");
+            self.strangers.remove(&peer);
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
         for d in self.dialled.iter_mut().filter(|d| d.connected.is_none() && d.next <= now) {
             tracing::debug!(addr = %d.addr, "dialling");
             if let Err(e) = self.swarm.dial(d.addr.clone()) {

@@ -24,13 +24,22 @@ pub struct Config {
     pub batch_bytes: usize,
     /// Give up when the peer has been silent this long, in milliseconds.
     pub idle_timeout_ms: i64,
+    /// Give up when the peer's hello has not come this long after the session began, in
+    /// milliseconds: until its hello, the peer is not known to hold any certificate.
+    pub hello_timeout_ms: i64,
     /// As a district relay or the state hub, keep registers as well as tickets.
     pub keep_registers: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { budget_bytes: None, batch_bytes: 256 * 1024, idle_timeout_ms: 60_000, keep_registers: false }
+        Config {
+            budget_bytes: None,
+            batch_bytes: 256 * 1024,
+            idle_timeout_ms: 60_000,
+            hello_timeout_ms: 15_000,
+            keep_registers: false,
+        }
     }
 }
 
@@ -229,7 +238,9 @@ impl Session {
         match input {
             In::Connected => self.hello(local, now, &mut out),
             In::Tick => {
-                if now.0.saturating_sub(self.last_heard.0) > self.config.idle_timeout_ms {
+                let limit =
+                    if self.phase == Phase::New { self.config.hello_timeout_ms } else { self.config.idle_timeout_ms };
+                if now.0.saturating_sub(self.last_heard.0) > limit {
                     self.finish(Outcome::TimedOut, &mut out);
                 }
                 return out;
@@ -317,7 +328,8 @@ impl Session {
         learnt.as_ref().unwrap_or_else(|| local.trust())
     }
 
-    /// Takes the peer's certificates and revocations into this session's trust view.
+    /// Takes the peer's certificates and revocations into this session's trust view, and asks
+    /// the driver to store what was new.
     fn learn(
         &mut self,
         certificates: Vec<Certificate>,
@@ -325,20 +337,31 @@ impl Session {
         local: &dyn Local,
         out: &mut Vec<Out>,
     ) {
+        if let Some(new) = self.learn_into_view(certificates, revocations, local) {
+            out.push(new);
+        }
+    }
+
+    /// Takes the peer's certificates and revocations into this session's trust view; returns
+    /// what was new, for the driver to store.
+    fn learn_into_view(
+        &mut self,
+        certificates: Vec<Certificate>,
+        revocations: Vec<Revocation>,
+        local: &dyn Local,
+    ) -> Option<Out> {
         let known = Session::trust(&self.learnt, local);
         let certificates: Vec<Certificate> = certificates.into_iter().filter(|c| !known.knows_certificate(c)).collect();
         let revocations: Vec<Revocation> = revocations.into_iter().filter(|r| !known.knows_revocation(r)).collect();
         if certificates.is_empty() && revocations.is_empty() {
-            return;
+            return None;
         }
         let trust = self.learnt.get_or_insert_with(|| local.trust().clone());
         let certificates: Vec<Certificate> =
             certificates.into_iter().filter(|c| trust.add_certificate(c.clone()).unwrap_or(false)).collect();
         let revocations: Vec<Revocation> =
             revocations.into_iter().filter(|r| trust.add_revocation(r.clone()).unwrap_or(false)).collect();
-        if !certificates.is_empty() || !revocations.is_empty() {
-            out.push(Out::LearnTrust { certificates, revocations });
-        }
+        (!certificates.is_empty() || !revocations.is_empty()).then_some(Out::LearnTrust { certificates, revocations })
     }
 
     /// Answers the peer's hello: checks it, then starts reconciling and offering.
@@ -354,13 +377,17 @@ impl Session {
         }
         let now = local.clock(now);
         self.phase = Phase::Syncing;
-        self.learn(chain, revocations, local, out);
+        // What a peer teaches is stored only once its own certificate is found to count: a
+        // stranger's certificates from another root must not fill the node's store.
+        let learnt = self.learn_into_view(chain, revocations, local);
         let trust = Session::trust(&self.learnt, local);
         let mine = Side { grants: trust.grants(&local.key(), now), keep_registers: self.config.keep_registers };
         let theirs = Side { grants: trust.grants(&self.peer, now), keep_registers: their_keep_registers };
         if theirs.grants.is_empty() {
+            self.learnt = None;
             return self.refuse(format!("{} has no valid certificate", self.peer.short()), out);
         }
+        out.extend(learnt);
         if mine.grants.is_empty() {
             return self.refuse("this node has no valid certificate; enrol it first".into(), out);
         }

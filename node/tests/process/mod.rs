@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use sampark_crdt::{Certificate, CertificateBody, Keypair, PublicKey, Role, Scope, TrustStore};
 use sampark_node::daemon::DaemonFile;
 use sampark_node::home::Home;
+use sampark_node::ops::EnrolFile;
 use serde_json::Value;
 
 /// The binary under test.
@@ -138,4 +140,64 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+pub fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
+    let now = sampark_node::ops::wall_clock();
+    CertificateBody {
+        subject,
+        role,
+        scope: Scope::parse(scope).unwrap(),
+        not_before: now.plus_hours(-1),
+        not_after: now.plus_days(365),
+    }
+    .sign(issuer)
+    .unwrap()
+}
+
+/// Homes made with `init` and enrolled: root → district relay → block relay → sevikas.
+pub struct Block {
+    pub dir: tempfile::TempDir,
+    pub trust: TrustStore,
+    pub relay: Keypair,
+}
+
+impl Block {
+    pub fn new() -> Block {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Keypair::from_secret([1; 32]);
+        let district = Keypair::from_secret([2; 32]);
+        let mut trust = TrustStore::new(root.public());
+        trust.add_certificate(cert(&root, root.public(), Role::StateHub, "BR")).unwrap();
+        trust.add_certificate(cert(&root, district.public(), Role::DistrictRelay, "BR/DBG")).unwrap();
+        let home = dir.path().join("relay");
+        let key = init(&home);
+        trust.add_certificate(cert(&district, key, Role::BlockRelay, "BR/DBG/P07")).unwrap();
+        enroll(&home, &trust, key);
+        let relay = Home::new(&home).key().unwrap();
+        Block { dir, trust, relay }
+    }
+
+    pub fn home(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A sevika's phone of `awc`, certified by the block relay.
+    pub fn phone(&mut self, name: &str, awc: &str) -> (std::path::PathBuf, PublicKey) {
+        let home = self.home(name);
+        let key = init(&home);
+        self.trust.add_certificate(cert(&self.relay, key, Role::Sevika, awc)).unwrap();
+        enroll(&home, &self.trust, key);
+        (home, key)
+    }
+}
+
+pub fn init(home: &Path) -> PublicKey {
+    on(home, &["init", "--json"]).ok().json()["key"].as_str().unwrap().parse().unwrap()
+}
+
+pub fn enroll(home: &Path, trust: &TrustStore, key: PublicKey) {
+    let file = home.with_extension("enrol.json");
+    fs::write(&file, EnrolFile::for_key(trust, &key).to_json()).unwrap();
+    on(home, &["enroll", "--cert", file.to_str().unwrap()]).ok();
 }
