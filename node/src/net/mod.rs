@@ -366,10 +366,10 @@ impl<N: Node + 'static> Net<N> {
                     self.spawn_contact(peer_id, None);
                 }
             }
-            SwarmEvent::ConnectionEstablished { peer_id, endpoint: ConnectedPoint::Listener { .. }, .. } => {
-                if !self.swarm.behaviour().admission.is_known(&peer_id) {
-                    self.strangers.entry(peer_id).or_insert_with(Instant::now);
-                }
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint: ConnectedPoint::Listener { .. }, .. }
+                if !self.swarm.behaviour().admission.is_known(&peer_id) =>
+            {
+                self.strangers.entry(peer_id).or_insert_with(Instant::now);
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                 self.dialled_by_us.remove(&peer_id);
