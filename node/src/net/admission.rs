@@ -12,9 +12,12 @@
 //!   [`Limits::max_strangers_per_ip`] from one address, so strangers can never take the room
 //!   kept for known peers, and one address cannot take all the strangers' room.
 //!
-//! Before the handshake ends the key is not known at all: at most [`Limits::max_pending`]
-//! handshakes run at once, [`Limits::max_pending_per_ip`] from one address, and each is cut
-//! after the swarm's connection timeout. A key whose contact this node refused (no valid
+//! Before the handshake ends the key is not known at all, only the address: at most
+//! [`Limits::max_pending_per_ip`] handshakes run at once from one address, and each is cut after
+//! the swarm's connection timeout. Addresses a known key connected from in the last
+//! [`RECENT_IP`] have handshake room of their own; all other addresses share
+//! [`Limits::max_pending`]. So a flood from many addresses can fill the strangers' room, but a
+//! phone that met this node before, from where it met it, still gets through. A key whose contact this node refused (no valid
 //! certificate, a malformed or silent peer) is [`Admission::ban`]ned: its connections are
 //! closed and new ones denied for a time that doubles with each refusal, up to [`MAX_BAN`].
 //!
@@ -45,11 +48,15 @@ pub const FIRST_BAN: Duration = Duration::from_secs(60);
 pub const MAX_BAN: Duration = Duration::from_secs(3600);
 /// Most banned keys remembered (the oldest ban is forgotten first).
 pub const MAX_BANNED: usize = 4096;
+/// How long an address a known key connected from keeps its own handshake room.
+pub const RECENT_IP: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Most such addresses remembered (the oldest is forgotten first).
+pub const MAX_RECENT_IPS: usize = 4096;
 
 /// How many connections of each kind are admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Handshakes in progress, in all.
+    /// Handshakes in progress from addresses no known key connected from recently, in all.
     pub max_pending: usize,
     /// Handshakes in progress from one IP address.
     pub max_pending_per_ip: usize,
@@ -99,7 +106,9 @@ pub struct Admission {
     limits: Limits,
     known: HashSet<PeerId>,
     banned: HashMap<PeerId, Ban>,
-    pending: HashMap<ConnectionId, Option<IpAddr>>,
+    /// Handshakes in progress: their address, and whether it is a recent address of a known key.
+    pending: HashMap<ConnectionId, (Option<IpAddr>, bool)>,
+    recent_ips: HashMap<IpAddr, Instant>,
     established: HashMap<ConnectionId, Established>,
     now: Instant,
 }
@@ -130,14 +139,24 @@ impl Admission {
             known: HashSet::new(),
             banned: HashMap::new(),
             pending: HashMap::new(),
+            recent_ips: HashMap::new(),
             established: HashMap::new(),
             now: Instant::now(),
         }
     }
 
-    /// The keys that hold a certificate that counts now.
+    /// The keys that hold a certificate that counts now; the connections of those that were
+    /// strangers until now leave the strangers' room, and their addresses become recent.
     pub fn set_known(&mut self, known: HashSet<PeerId>) {
         self.known = known;
+        let mut promoted = Vec::new();
+        for e in self.established.values_mut().filter(|e| e.stranger && self.known.contains(&e.peer)) {
+            e.stranger = false;
+            promoted.extend(e.ip);
+        }
+        for ip in promoted {
+            self.remember_ip(ip);
+        }
     }
 
     /// True when `peer` is known.
@@ -171,6 +190,22 @@ impl Admission {
     /// Moves the behaviour's clock (the driver calls it every tick).
     pub fn tick(&mut self, now: Instant) {
         self.now = now;
+    }
+
+    /// True when a known key connected from `ip` within [`RECENT_IP`].
+    fn is_recent(&self, ip: Option<IpAddr>) -> bool {
+        ip.and_then(|ip| self.recent_ips.get(&ip)).is_some_and(|t| self.now.saturating_duration_since(*t) < RECENT_IP)
+    }
+
+    /// Remembers that a known key connected from `ip`.
+    fn remember_ip(&mut self, ip: IpAddr) {
+        if self.recent_ips.len() >= MAX_RECENT_IPS
+            && !self.recent_ips.contains_key(&ip)
+            && let Some(oldest) = self.recent_ips.iter().min_by_key(|(_, t)| **t).map(|(ip, _)| *ip)
+        {
+            self.recent_ips.remove(&oldest);
+        }
+        self.recent_ips.insert(ip, self.now);
     }
 
     /// Established connections of strangers, in all and from `ip`.
@@ -220,14 +255,15 @@ impl NetworkBehaviour for Admission {
         _local: &Multiaddr,
         remote: &Multiaddr,
     ) -> Result<(), ConnectionDenied> {
-        if self.pending.len() >= self.limits.max_pending {
+        let ip = ip_of(remote);
+        let recent = self.is_recent(ip);
+        if !recent && self.pending.values().filter(|(_, r)| !r).count() >= self.limits.max_pending {
             return Err(deny("too many handshakes in progress"));
         }
-        let ip = ip_of(remote);
-        if ip.is_some() && self.pending.values().filter(|p| **p == ip).count() >= self.limits.max_pending_per_ip {
+        if ip.is_some() && self.pending.values().filter(|(p, _)| *p == ip).count() >= self.limits.max_pending_per_ip {
             return Err(deny("too many handshakes in progress from this address"));
         }
-        self.pending.insert(connection_id, ip);
+        self.pending.insert(connection_id, (ip, recent));
         Ok(())
     }
 
@@ -272,6 +308,9 @@ impl NetworkBehaviour for Admission {
                     ConnectedPoint::Dialer { address, .. } => (ip_of(address), false),
                 };
                 self.pending.remove(&connection_id);
+                if let Some(ip) = ip.filter(|_| self.known.contains(&peer_id)) {
+                    self.remember_ip(ip);
+                }
                 self.established.insert(connection_id, Established { peer: peer_id, ip, stranger });
             }
             FromSwarm::ConnectionClosed(ConnectionClosed { connection_id, .. }) => {

@@ -201,3 +201,15 @@ pub fn enroll(home: &Path, trust: &TrustStore, key: PublicKey) {
     fs::write(&file, EnrolFile::for_key(trust, &key).to_json()).unwrap();
     on(home, &["enroll", "--cert", file.to_str().unwrap()]).ok();
 }
+
+pub mod flood;
+
+/// The resident memory of process `pid`, in KiB (`VmRSS` of `/proc/PID/status`).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
