@@ -10,7 +10,11 @@
 //!   display and for breaking ties between concurrent events deterministically. An HLC never
 //!   goes backwards and never falls behind anything its owner has seen, so a phone whose clock is
 //!   years behind still stamps its events after the relay events it has received;
-//! - deadlines are computed only from times stamped by relays (see `ticket`).
+//! - deadlines are computed only from times stamped by relays (see `ticket`);
+//! - a phone's clock may be anywhere, so a reading signed by a phone moves another node's clock
+//!   at most [`MAX_SKEW_MS`] ahead of that node's own ([`Hlc::observe_bounded`]): one phone set
+//!   300 days ahead must not carry every node it meets, and every node they meet, into its
+//!   future. Relays' and operators' readings (clocks an operator keeps right) move it fully.
 
 use std::fmt;
 
@@ -54,6 +58,10 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// How far ahead of its own clock a node lets a phone's reading move it: 15 minutes, more than
+/// phones that set their clock from the network drift, far less than a wrong date.
+pub const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
+
 /// A hybrid logical clock reading: wall milliseconds plus a counter for events within the same
 /// millisecond. Ordered by `(wall, logical)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
@@ -86,6 +94,14 @@ impl Hlc {
         }
     }
 
+    /// [`Hlc::observe`], except that a `remote` reading more than `max_ahead_ms` ahead of
+    /// `base` (the observer's own idea of now) counts as `base + max_ahead_ms`.
+    pub fn observe_bounded(self, remote: Hlc, now: Timestamp, base: Timestamp, max_ahead_ms: i64) -> Hlc {
+        let limit = base.0.saturating_add(max_ahead_ms);
+        let remote = if remote.wall > limit { Hlc { wall: limit, logical: 0 } } else { remote };
+        self.observe(remote, now)
+    }
+
     fn bump(self) -> Hlc {
         match self.logical.checked_add(1) {
             Some(logical) => Hlc { wall: self.wall, logical },
@@ -111,6 +127,16 @@ mod tests {
         // The clock went backwards: the HLC does not.
         let h2 = h.tick(Timestamp(5));
         assert_eq!(h2, Hlc { wall: 10, logical: 1 });
+    }
+
+    #[test]
+    fn a_reading_far_ahead_moves_the_clock_only_by_the_skew() {
+        let now = Timestamp(1_800_000_000_000);
+        let ahead = Hlc { wall: now.0 + 300 * Timestamp::DAY, logical: 0 };
+        let h = Hlc { wall: now.0, logical: 0 }.observe_bounded(ahead, now, now, MAX_SKEW_MS);
+        assert!(h.wall <= now.0 + MAX_SKEW_MS, "{h:?}");
+        let near = Hlc { wall: now.0 + 1000, logical: 4 };
+        assert_eq!(Hlc::default().observe_bounded(near, now, now, MAX_SKEW_MS), Hlc::default().observe(near, now));
     }
 
     #[test]

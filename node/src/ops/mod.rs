@@ -289,10 +289,17 @@ impl Node {
         self.hlc
     }
 
-    /// The time rules are judged at: the wall clock, or the node's clock if that is ahead (a
-    /// phone whose clock was reset still acts at a time its certificate covers).
+    /// The time rules are judged at. A relay: its wall clock alone (its operator keeps it
+    /// right; deadlines, escalation and certificate checks must not follow a peer's clock). A
+    /// phone: the wall clock, or the node's clock if that is ahead (a phone whose clock was
+    /// reset still acts at a time its certificate covers).
     pub fn now(&self) -> Timestamp {
-        Timestamp((self.clock)().0.max(self.hlc.wall))
+        if self.is_relay() { (self.clock)() } else { Timestamp((self.clock)().0.max(self.hlc.wall)) }
+    }
+
+    /// True when this node is enrolled as a relay (block, district or state).
+    pub fn is_relay(&self) -> bool {
+        crate::proto::policy::is_relay(&self.scope_grants())
     }
 
     /// The roles this node holds now.
@@ -327,11 +334,21 @@ impl Node {
         Ok(next)
     }
 
-    /// Moves the clock past `seen` (a reading from another node), without persisting.
-    fn observe(&mut self, seen: Hlc) {
-        if seen > self.hlc {
-            self.hlc = self.hlc.observe(seen, (self.clock)());
+    /// Moves the clock past `seen`, a reading signed by `author`, without persisting. A phone's
+    /// reading moves it at most [`sampark_crdt::time::MAX_SKEW_MS`] ahead of this node's own time;
+    /// a relay's or an operator's moves it fully (see [`sampark_crdt::time`]).
+    fn observe(&mut self, seen: Hlc, author: &PublicKey) {
+        if seen <= self.hlc {
+            return;
         }
+        let authority = self.trust.scope_grants(author).iter().any(|g| g.role.is_relay() || g.role == Role::Operator);
+        let wall = (self.clock)();
+        self.hlc = if authority {
+            self.hlc.observe(seen, wall)
+        } else {
+            let base = if self.is_relay() { wall } else { Timestamp(wall.0.max(self.hlc.wall)) };
+            self.hlc.observe_bounded(seen, wall, base, sampark_crdt::time::MAX_SKEW_MS)
+        };
     }
 
     /// Stores `change` of `doc` (already applied to it) durably, then caches `doc`.
