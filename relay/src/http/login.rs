@@ -8,14 +8,13 @@
 //! address and per name from anywhere ([`super::lockout`]).
 //!
 //! A password check costs Argon2's 19 MiB ([`crate::operators::password`]), and memory a
-//! process took is seldom given back: at most [`HASHING`] checks run at once, so logins in
-//! parallel (with made-up names, which no lockout stops) cost at most that much memory. An
-//! attempt waits up to [`HASH_WAIT`] for its turn, then is answered 503 with `Retry-After`
-//! and uncounted. Login takes JSON only (415 otherwise), so that no form on another site can
+//! process took is seldom given back: checks run on [`HASHING`] threads of their own
+//! ([`super::checker`]), so logins in parallel (with made-up names, which no lockout stops) cost
+//! at most that much memory. An attempt waits up to [`HASH_WAIT`] for its turn, then is answered
+//! 503 `busy` with `Retry-After` and uncounted. Login takes JSON only (415 otherwise), so that no form on another site can
 //! log an operator's browser in to an account of the sender's choosing.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -120,29 +119,19 @@ pub(super) async fn login(
             return Ok(with_retry_after(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "throttled", words), secs));
         }
     };
-    let permit = match tokio::time::timeout(HASH_WAIT, Arc::clone(&state.0.hashing).acquire_owned()).await {
-        Ok(Ok(permit)) => permit,
-        _ => {
-            state.0.lockout.abandon(attempt, Instant::now());
-            let busy = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many logins at once; try again");
-            return Ok(with_retry_after(busy, BUSY_RETRY_AFTER));
+    let dummy = state.0.dummy_hash.clone();
+    let check = move || match &operator {
+        Some(op) => op.password_matches(&password),
+        None => {
+            let _ = crate::operators::password::verify(&dummy, &password);
+            false
         }
     };
-    let dummy = state.0.dummy_hash.clone();
-    // The permit goes with the check, so it is held for as long as Argon2 holds its memory,
-    // even if the client goes away meanwhile.
-    let matches = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        match &operator {
-            Some(op) => op.password_matches(&password),
-            None => {
-                let _ = crate::operators::password::verify(&dummy, &password);
-                false
-            }
-        }
-    })
-    .await
-    .unwrap_or(false);
+    let Some(matches) = state.0.checker.run(HASH_WAIT, check).await else {
+        state.0.lockout.abandon(attempt, Instant::now());
+        let busy = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many logins at once; try again");
+        return Ok(with_retry_after(busy, BUSY_RETRY_AFTER));
+    };
     if !matches {
         state.0.lockout.failed(attempt);
         tracing::info!(user = %user.chars().take(40).collect::<String>(), %peer, "helpdesk login failed");

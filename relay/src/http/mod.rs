@@ -34,6 +34,7 @@
 //! passwords included. `docs/operations.md` says where to put it.
 
 mod centres;
+pub mod checker;
 mod coverage;
 pub mod dashboard;
 pub mod lockout;
@@ -104,8 +105,8 @@ struct Inner {
     dummy_hash: String,
     sessions: Sessions,
     lockout: lockout::Lockout,
-    /// Password checks running at once ([`login::HASHING`]), each holding Argon2's memory.
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// Where passwords are checked: [`login::HASHING`] threads, each holding Argon2's memory.
+    checker: checker::Checker,
     requests: metrics::Requests,
     alerts: Option<crate::alerts::Outbox>,
 }
@@ -136,7 +137,7 @@ impl AppState {
             dummy_hash,
             sessions: Sessions::new(),
             lockout: lockout::Lockout::new(),
-            hashing: Arc::new(tokio::sync::Semaphore::new(login::HASHING)),
+            checker: checker::Checker::new(login::HASHING),
             requests: metrics::Requests::default(),
             alerts,
         })))
