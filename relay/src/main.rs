@@ -235,18 +235,13 @@ struct SmsArgs {
 }
 
 impl SmsArgs {
-    /// The alerts' options; fails when the password file does not read.
+    /// The alerts' options; fails when the password file does not read or others may read it.
     fn options(&self) -> Result<alerts::Options, String> {
         let gateway = match &self.sms_gateway {
             None => None,
             Some(url) => {
                 let password = match &self.sms_password_file {
-                    Some(file) => std::fs::read_to_string(file)
-                        .map_err(|e| format!("--sms-password-file {}: {e}", file.display()))?
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    Some(file) => alerts::read_password_file(file)?,
                     None => String::new(),
                 };
                 Some(alerts::Gateway {
