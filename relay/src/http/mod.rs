@@ -9,7 +9,7 @@
 //! | `GET /metrics` | no | Prometheus text ([`metrics`]) |
 //! | `GET /openapi.json` | no | the OpenAPI 3.0 description |
 //! | `GET /`, `GET /assets/{file}` | no | the dashboard ([`dashboard`]) |
-//! | `POST /api/login` | no | `{"user", "key", "tier", "scope", "csrf"}` and the session cookie |
+//! | `POST /api/login` | no | `{"user", "key", "tier", "scope", "csrf"}` and the session cookie; 415 unless JSON, 429 locked out ([`lockout`]), 503 `busy` |
 //! | `GET /api/me` | yes | the same as login |
 //! | `POST /api/logout` | yes | 204 |
 //! | `GET /api/tickets?status=&tier=&category=&awc=&min_age_hours=` | yes | `{"tickets": [...]}` |
@@ -24,11 +24,29 @@
 //! CSRF token in `X-CSRF-Token`. Operators sign their ticket actions with their own keys
 //! ([`crate::operators`], [`sampark_node::ops::Node::act_as`]).
 //!
-//! Bodies are JSON of at most [`MAX_BODY`] bytes with no unknown fields. Failures answer
+//! Login ([`login`]) counts each attempt before it checks the password, locks a name out per
+//! client address and, more loosely, from everywhere ([`lockout`]), and checks passwords on two
+//! threads of their own, so that logins in parallel cannot slip a guess past the lockout nor
+//! make the relay take Argon2's memory again and again ([`checker`]).
+//!
+//! Bodies are JSON of at most [`MAX_BODY`] bytes with no unknown fields, sent with
+//! `Content-Type: application/json` (login always; other POSTs whenever they have a body): a
+//! browser sends a form of another site's page without asking, but never JSON, so no page
+//! elsewhere can log an operator's browser in or act in its name. Failures answer
 //! `{"error": "<plain words>", "kind": "<kind>"}`: 400 `invalid`, 401 `unauthorised`, 403
-//! `forbidden`, 404 `not-found`, 409 `refused` (the ticket rules said no; their words), 413
-//! `invalid`, 429 `throttled`, 500 `failed`, 503 `not-ready`. Node operations run on a blocking
-//! thread with the node locked, like the node's local API.
+//! `forbidden`, 404 `not-found`, 408 `invalid` (the body came too slowly), 409 `refused` (the
+//! ticket rules said no; their words), 413 `invalid`, 415 `invalid` (not JSON), 429
+//! `throttled`, 500 `failed`, 503 `busy` (too many logins at once) or `not-ready`. Node
+//! operations run on a blocking thread with the node locked, like the node's local API.
+//!
+//! The server is [`sampark_node::httpd`]'s, bounded: a request's head must arrive within 10 s
+//! (which is also how long a kept-alive connection may idle) and its body within 30 s
+//! (`--http-header-timeout`, `--http-body-timeout`); an answer the client stops taking for 30 s
+//! is dropped; connections beyond its share of the file descriptors (three quarters of the
+//! HTTP share, itself a quarter of `RLIMIT_NOFILE`: [`sampark_node::httpd::fd_budget`];
+//! `--http-max-connections`), or beyond a quarter of that from one client address, are closed
+//! as they come. Handlers see the client's address
+//! as `ConnectInfo<SocketAddr>`.
 //!
 //! The server speaks plain HTTP: on a LAN address anyone on that network can see the traffic,
 //! passwords included. `docs/operations.md` says where to put it.
