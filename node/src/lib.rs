@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod daemon;
 pub mod home;
+pub mod httpd;
 pub mod identity;
 pub mod net;
 pub mod ops;

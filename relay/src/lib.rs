@@ -15,5 +15,6 @@ pub mod duties;
 pub mod http;
 pub mod operators;
 pub mod provision;
+pub mod secret_file;
 
 pub use sampark_crdt as crdt;

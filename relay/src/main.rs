@@ -152,6 +152,8 @@ enum Command {
         #[arg(long)]
         no_http: bool,
         #[command(flatten)]
+        http_limits: HttpLimitArgs,
+        #[command(flatten)]
         sms: SmsArgs,
     },
     /// Add, list or remove the helpdesk operators who log in to this relay's dashboard.
@@ -177,6 +179,32 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<std::ffi::OsString>,
     },
+}
+
+/// The helpdesk server's limits (see docs/operations.md).
+#[derive(clap::Args)]
+struct HttpLimitArgs {
+    /// How long a request's head may take, and a kept-alive connection may stay idle.
+    #[arg(long, value_name = "SPAN", default_value = "10s", value_parser = duties::parse_span)]
+    http_header_timeout: Duration,
+    /// How long a request's body may take after its head.
+    #[arg(long, value_name = "SPAN", default_value = "30s", value_parser = duties::parse_span)]
+    http_body_timeout: Duration,
+    /// Most helpdesk connections open at once (default: from the file descriptor limit, see
+    /// docs/operations.md); one address may hold a quarter of them.
+    #[arg(long, value_name = "N")]
+    http_max_connections: Option<usize>,
+}
+
+impl HttpLimitArgs {
+    fn limits(&self) -> sampark_node::httpd::Limits {
+        let shared = sampark_node::httpd::Limits::shared();
+        let base = match self.http_max_connections {
+            Some(n) => sampark_node::httpd::Limits::new(n, (n / 4).max(4)),
+            None => shared,
+        };
+        sampark_node::httpd::Limits { header_read: self.http_header_timeout, body_read: self.http_body_timeout, ..base }
+    }
 }
 
 /// SMS alerts (a block relay computes them; see docs/operations.md).
@@ -207,18 +235,13 @@ struct SmsArgs {
 }
 
 impl SmsArgs {
-    /// The alerts' options; fails when the password file does not read.
+    /// The alerts' options; fails when the password file does not read or others may read it.
     fn options(&self) -> Result<alerts::Options, String> {
         let gateway = match &self.sms_gateway {
             None => None,
             Some(url) => {
                 let password = match &self.sms_password_file {
-                    Some(file) => std::fs::read_to_string(file)
-                        .map_err(|e| format!("--sms-password-file {}: {e}", file.display()))?
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
+                    Some(file) => alerts::read_password_file(file)?,
                     None => String::new(),
                 };
                 Some(alerts::Gateway {
@@ -334,6 +357,7 @@ fn main() -> ExitCode {
             district_deadline,
             http,
             no_http,
+            http_limits,
             sms,
         } => {
             let config = daemon::Config {
@@ -348,7 +372,8 @@ fn main() -> ExitCode {
                 keep_registers,
                 deadlines: duties::deadlines(block_deadline, district_deadline),
             };
-            sms.options().and_then(|options| run(config, (!no_http).then_some(http), options))
+            let http = (!no_http).then(|| (http, http_limits.limits()));
+            sms.options().and_then(|options| run(config, http, options))
         }
         Command::Operator { command } => sampark_relay::operators::cli::run(command, now()),
         Command::Phone { .. } | Command::Demo(_) => Ok(()),
@@ -362,9 +387,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the relay's daemon, with the helpdesk HTTP API on `http` unless it is `None`, and its
-/// SMS alerts.
-fn run(config: daemon::Config, http: Option<SocketAddr>, sms: alerts::Options) -> Result<(), String> {
+/// Runs the relay's daemon, with the helpdesk HTTP API on `http` (its address and limits) unless
+/// it is `None`, and its SMS alerts.
+fn run(
+    config: daemon::Config,
+    http: Option<(SocketAddr, sampark_node::httpd::Limits)>,
+    sms: alerts::Options,
+) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -372,8 +401,8 @@ fn run(config: daemon::Config, http: Option<SocketAddr>, sms: alerts::Options) -
     runtime.block_on(async {
         let (outbox, alerts_task) = alerts::start(&config.home, sms)?;
         let extra = match http {
-            Some(addr) => {
-                let helpdesk = sampark_relay::http::start_with(addr, &config.home, Some(outbox)).await?;
+            Some((addr, limits)) => {
+                let helpdesk = sampark_relay::http::start_with(addr, &config.home, Some(outbox), limits).await?;
                 alerts::together(helpdesk, alerts_task)
             }
             None => alerts_task,

@@ -286,6 +286,7 @@ fn alerts_go_through_a_real_kannel_once_and_are_retried_when_it_is_down() {
     add_operator(&chain.path("block"), "asha", "correct horse");
     let password = chain.path("sms-password");
     std::fs::write(&password, "s3cret\n").unwrap();
+    std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let gateway = format!("http://127.0.0.1:{}", kannel.sendsms);
     let args = [
         "--sms-gateway",

@@ -180,7 +180,7 @@ pub async fn serve(
     state: State,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    crate::httpd::serve(listener, router(state), crate::httpd::Limits::local_api(), shutdown).await
 }
 
 fn error_reply(status: StatusCode, kind: ErrorKind, message: String) -> HttpResponse {

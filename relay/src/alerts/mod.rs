@@ -45,7 +45,7 @@ use sampark_node::ops;
 pub use contacts::{Contacts, Lang};
 pub use outbox::{Backoff, Message, State};
 pub use rules::{Alert, Kind, Recipient};
-pub use sender::Gateway;
+pub use sender::{Gateway, read_password_file};
 pub use store::Outbox;
 
 /// How the relay computes and sends alerts.

@@ -36,6 +36,13 @@ pub struct Gateway {
     pub from: String,
 }
 
+/// The gateway's password: the first line of the file at `path` (`--sms-password-file`), which
+/// must be readable by its owner only (mode 0600, as `docs/operations.md` sets it up): a file
+/// others may read is refused, in words that give the `chmod` ([`crate::secret_file`]).
+pub fn read_password_file(path: &std::path::Path) -> Result<String, String> {
+    crate::secret_file::first_line(path, "--sms-password-file")
+}
+
 /// Why a part was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {

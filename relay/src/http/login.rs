@@ -3,19 +3,37 @@
 //! ([`session_for_post`], 403 without).
 //!
 //! A wrong user name and a wrong password get the same 401 answer after the same work (an
-//! unknown name is checked against a stand-in hash), and repeated failures for one name are
-//! refused for a while ([`super::sessions`]).
+//! unknown name is checked against a stand-in hash). Each attempt is counted before its
+//! password is checked, and repeated failures are refused for a while, per name and source
+//! address and per name from anywhere ([`super::lockout`]).
+//!
+//! A password check costs Argon2's 19 MiB ([`crate::operators::password`]), and memory a
+//! process took is seldom given back: checks run on [`HASHING`] threads of their own
+//! ([`super::checker`]), so logins in parallel (with made-up names, which no lockout stops) cost
+//! at most that much memory. An attempt waits up to [`HASH_WAIT`] for its turn, then is answered
+//! 503 `busy` with `Retry-After` and uncounted. Login takes JSON only (415 otherwise), so that no form on another site can
+//! log an operator's browser in to an account of the sender's choosing.
 
-use std::time::Instant;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use sampark_node::httpd;
+
 use super::sessions::{self, Session};
-use super::{ApiError, AppState, read_json};
+use super::{ApiError, AppState, read_json, require_json};
+
+/// Password checks run at once, at most.
+pub const HASHING: usize = 2;
+/// How long a login waits for its turn to have its password checked.
+pub const HASH_WAIT: Duration = Duration::from_secs(5);
+/// The `Retry-After` of a login refused because too many were being checked.
+const BUSY_RETRY_AFTER: u64 = 2;
 
 /// What login and `me` answer.
 #[derive(Debug, Clone, Serialize)]
@@ -80,47 +98,62 @@ fn me_of(state: &AppState, session: &Session) -> Result<Me, ApiError> {
     })
 }
 
-/// `POST /api/login`.
-pub(super) async fn login(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
-    let LoginBody { user, password } = read_json(body).await?;
-    if let Some(wait) = state.0.sessions.throttled(&user, Instant::now()) {
-        let secs = wait.as_secs().max(1);
-        let mut refused = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "throttled",
-            format!("too many failed logins for this user name; try again in {secs} s"),
-        )
-        .into_response();
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            refused.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(refused);
-    }
+/// `POST /api/login`: 415 unless the body is JSON; 429 while the name is locked out at this
+/// address or everywhere ([`super::lockout`]); 503 when [`HASHING`] checks are already running
+/// and none ends within [`HASH_WAIT`].
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    require_json(&headers)?;
+    let LoginBody { user, password } = read_json(&headers, body).await?;
     let operator = state.0.operators.get(&user).cloned();
+    let from = httpd::source(peer.ip());
+    let attempt = match state.0.lockout.reserve(&user, operator.is_some(), from, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let secs = wait.as_secs().max(1);
+            let words = format!("too many failed logins for this user name; try again in {secs} s");
+            return Ok(with_retry_after(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "throttled", words), secs));
+        }
+    };
     let dummy = state.0.dummy_hash.clone();
-    let checked_password = password.clone();
-    let matches = tokio::task::spawn_blocking(move || match &operator {
-        Some(op) => op.password_matches(&checked_password),
+    let check = move || match &operator {
+        Some(op) => op.password_matches(&password),
         None => {
-            let _ = crate::operators::password::verify(&dummy, &checked_password);
+            let _ = crate::operators::password::verify(&dummy, &password);
             false
         }
-    })
-    .await
-    .unwrap_or(false);
+    };
+    let Some(matches) = state.0.checker.run(HASH_WAIT, check).await else {
+        state.0.lockout.abandon(attempt, Instant::now());
+        let busy = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many logins at once; try again");
+        return Ok(with_retry_after(busy, BUSY_RETRY_AFTER));
+    };
     if !matches {
-        state.0.sessions.failed(&user, Instant::now());
-        tracing::info!(user = %user.chars().take(40).collect::<String>(), "helpdesk login failed");
+        state.0.lockout.failed(attempt);
+        tracing::info!(user = %user.chars().take(40).collect::<String>(), %peer, "helpdesk login failed");
         return Err(unauthorised("the user name or the password is wrong"));
     }
-    state.0.sessions.succeeded(&user);
+    state.0.lockout.succeeded(attempt, Instant::now());
     let (token, session) = state.0.sessions.open(&user, Instant::now()).map_err(ApiError::failed)?;
-    tracing::info!(%user, "helpdesk login");
+    tracing::info!(%user, %peer, "helpdesk login");
     let me = me_of(&state, &session)?;
     let mut response = axum::Json(me).into_response();
     let cookie = HeaderValue::from_str(&sessions::set_cookie(&token)).map_err(|e| ApiError::failed(e.to_string()))?;
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
+}
+
+/// `error` as a response with `Retry-After: secs`.
+fn with_retry_after(error: ApiError, secs: u64) -> Response {
+    let mut response = error.into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
 }
 
 /// `GET /api/me`.

@@ -9,7 +9,7 @@
 //! | `GET /metrics` | no | Prometheus text ([`metrics`]) |
 //! | `GET /openapi.json` | no | the OpenAPI 3.0 description |
 //! | `GET /`, `GET /assets/{file}` | no | the dashboard ([`dashboard`]) |
-//! | `POST /api/login` | no | `{"user", "key", "tier", "scope", "csrf"}` and the session cookie |
+//! | `POST /api/login` | no | `{"user", "key", "tier", "scope", "csrf"}` and the session cookie; 415 unless JSON, 429 locked out ([`lockout`]), 503 `busy` |
 //! | `GET /api/me` | yes | the same as login |
 //! | `POST /api/logout` | yes | 204 |
 //! | `GET /api/tickets?status=&tier=&category=&awc=&min_age_hours=` | yes | `{"tickets": [...]}` |
@@ -24,18 +24,38 @@
 //! CSRF token in `X-CSRF-Token`. Operators sign their ticket actions with their own keys
 //! ([`crate::operators`], [`sampark_node::ops::Node::act_as`]).
 //!
-//! Bodies are JSON of at most [`MAX_BODY`] bytes with no unknown fields. Failures answer
+//! Login ([`login`]) counts each attempt before it checks the password, locks a name out per
+//! client address and, more loosely, from everywhere ([`lockout`]), and checks passwords on two
+//! threads of their own, so that logins in parallel cannot slip a guess past the lockout nor
+//! make the relay take Argon2's memory again and again ([`checker`]).
+//!
+//! Bodies are JSON of at most [`MAX_BODY`] bytes with no unknown fields, sent with
+//! `Content-Type: application/json` (login always; other POSTs whenever they have a body): a
+//! browser sends a form of another site's page without asking, but never JSON, so no page
+//! elsewhere can log an operator's browser in or act in its name. Failures answer
 //! `{"error": "<plain words>", "kind": "<kind>"}`: 400 `invalid`, 401 `unauthorised`, 403
-//! `forbidden`, 404 `not-found`, 409 `refused` (the ticket rules said no; their words), 413
-//! `invalid`, 429 `throttled`, 500 `failed`, 503 `not-ready`. Node operations run on a blocking
-//! thread with the node locked, like the node's local API.
+//! `forbidden`, 404 `not-found`, 408 `invalid` (the body came too slowly), 409 `refused` (the
+//! ticket rules said no; their words), 413 `invalid`, 415 `invalid` (not JSON), 429
+//! `throttled`, 500 `failed`, 503 `busy` (too many logins at once) or `not-ready`. Node
+//! operations run on a blocking thread with the node locked, like the node's local API.
+//!
+//! The server is [`sampark_node::httpd`]'s, bounded: a request's head must arrive within 10 s
+//! (which is also how long a kept-alive connection may idle) and its body within 30 s
+//! (`--http-header-timeout`, `--http-body-timeout`); an answer the client stops taking for 30 s
+//! is dropped; connections beyond its share of the file descriptors (three quarters of the
+//! HTTP share, itself a quarter of `RLIMIT_NOFILE`: [`sampark_node::httpd::fd_budget`];
+//! `--http-max-connections`), or beyond a quarter of that from one client address, are closed
+//! as they come. Handlers see the client's address
+//! as `ConnectInfo<SocketAddr>`.
 //!
 //! The server speaks plain HTTP: on a LAN address anyone on that network can see the traffic,
 //! passwords included. `docs/operations.md` says where to put it.
 
 mod centres;
+pub mod checker;
 mod coverage;
 pub mod dashboard;
+pub mod lockout;
 mod login;
 pub mod metrics;
 pub mod sessions;
@@ -49,13 +69,14 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use sampark_crdt::ticket::Tier;
 use sampark_crdt::{PublicKey, Scope};
 use sampark_node::daemon::{Extra, Stopping};
 use sampark_node::home::Home;
+use sampark_node::httpd::{self, Limits};
 use sampark_node::ops::{self, ErrorKind, OpError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -101,6 +122,9 @@ struct Inner {
     names: BTreeMap<PublicKey, String>,
     dummy_hash: String,
     sessions: Sessions,
+    lockout: lockout::Lockout,
+    /// Where passwords are checked: [`login::HASHING`] threads, each holding Argon2's memory.
+    checker: checker::Checker,
     requests: metrics::Requests,
     alerts: Option<crate::alerts::Outbox>,
 }
@@ -130,6 +154,8 @@ impl AppState {
             names,
             dummy_hash,
             sessions: Sessions::new(),
+            lockout: lockout::Lockout::new(),
+            checker: checker::Checker::new(login::HASHING),
             requests: metrics::Requests::default(),
             alerts,
         })))
@@ -213,12 +239,51 @@ async fn with_node<T: Send + 'static>(
     .unwrap_or_else(|e| Err(ApiError::failed(format!("the operation did not finish: {e}"))))
 }
 
-/// Reads a JSON body of at most [`MAX_BODY`] bytes; an empty body reads as `{}`.
-async fn read_json<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid", format!("the request body is over {MAX_BODY} bytes"))
+/// True when the request says its body is JSON (`Content-Type: application/json`, parameters
+/// such as `charset` allowed).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// 415 unless the request says its body is JSON. A browser sends a cross-site form (urlencoded,
+/// multipart or text/plain) without asking first, but never a JSON one: so a page elsewhere
+/// cannot post to the helpdesk in an operator's browser.
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    if is_json(headers) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "invalid",
+        "the request body must be JSON, sent with Content-Type: application/json",
+    ))
+}
+
+/// Reads a JSON body of at most [`MAX_BODY`] bytes; an empty body reads as `{}`. A body that
+/// is not empty must be sent as JSON ([`require_json`], 415); one that does not arrive in time
+/// ([`httpd::Limits::body_read`]) is a 408.
+async fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        if httpd::is_timeout(&e) {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "invalid", "the request body did not arrive in time")
+        } else {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid",
+                format!("the request body is over {MAX_BODY} bytes"),
+            )
+        }
     })?;
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        require_json(headers)?;
+        &bytes
+    };
     serde_json::from_slice(bytes).map_err(|e| ApiError::invalid(format!("the request body does not read: {e}")))
 }
 
@@ -256,24 +321,31 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the helpdesk on `listener` until `shutdown` completes (requests in progress finish).
+/// Serves the helpdesk on `listener` within `limits` ([`httpd`]: timeouts, connection caps)
+/// until `shutdown` completes (requests in progress finish).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    httpd::serve(listener, router(state), limits, shutdown).await
 }
 
 /// Binds `addr` and loads the operators of `home`; returns the task the daemon runs beside
 /// itself ([`sampark_node::daemon::run_with`]). Fails, in plain words, when the address cannot
 /// be bound or an operator file does not read.
 pub async fn start(addr: SocketAddr, home: &Home) -> Result<Extra, String> {
-    start_with(addr, home, None).await
+    start_with(addr, home, None, Limits::shared()).await
 }
 
-/// The same, serving the SMS outbox `alerts` too.
-pub async fn start_with(addr: SocketAddr, home: &Home, alerts: Option<crate::alerts::Outbox>) -> Result<Extra, String> {
+/// The same, serving the SMS outbox `alerts` too, within `limits`.
+pub async fn start_with(
+    addr: SocketAddr,
+    home: &Home,
+    alerts: Option<crate::alerts::Outbox>,
+    limits: Limits,
+) -> Result<Extra, String> {
     let operators = operators::load(home).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         format!(
@@ -291,8 +363,15 @@ pub async fn start_with(addr: SocketAddr, home: &Home, alerts: Option<crate::ale
                 tracing::error!("the helpdesk did not start: this node is not enrolled as a relay");
                 return;
             };
-            tracing::info!(addr = %bound, operators = count, "helpdesk HTTP API started");
-            if let Err(e) = serve(listener, state, stopping).await {
+            tracing::info!(
+                addr = %bound,
+                operators = count,
+                max_connections = limits.max_connections,
+                per_address = limits.per_address,
+                header_timeout_ms = u64::try_from(limits.header_read.as_millis()).unwrap_or(u64::MAX),
+                "helpdesk HTTP API started"
+            );
+            if let Err(e) = serve(listener, state, limits, stopping).await {
                 tracing::error!(error = %e, "the helpdesk HTTP API stopped");
             }
         })

@@ -1,14 +1,10 @@
-//! Helpdesk sessions, CSRF tokens and the slowing down of repeated failed logins.
+//! Helpdesk sessions and CSRF tokens.
 //!
 //! A session is a random 32-byte token (hex) sent as the cookie `sampark_session`
 //! (`HttpOnly; SameSite=Strict; Path=/`), with a second random token, the CSRF token, that the
 //! dashboard sends back in `X-CSRF-Token` on every POST. Sessions live in memory only: a
-//! restart logs everyone out. A session expires after [`IDLE`] without a request.
-//!
-//! After [`MAX_FAILURES`] failed logins for one user name in a row, logins for that name are
-//! refused for [`LOCKOUT`] (whether or not the user exists, so the refusal says nothing about
-//! it); failures older than [`FORGET`] are forgotten. Times are passed in, so tests need no
-//! clock.
+//! restart logs everyone out. A session expires after [`IDLE`] without a request. Times are
+//! passed in, so tests need no clock. Failed logins are counted in [`super::lockout`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -24,13 +20,7 @@ pub const COOKIE_NAME: &str = "sampark_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a session lasts without a request.
 pub const IDLE: Duration = Duration::from_secs(12 * 3600);
-/// Failed logins in a row before a user name is refused for a while.
-pub const MAX_FAILURES: u32 = 5;
-/// How long a user name is refused after too many failures.
-pub const LOCKOUT: Duration = Duration::from_secs(30);
-/// After this long without a failure, a user name's failures are forgotten.
-pub const FORGET: Duration = Duration::from_secs(15 * 60);
-/// Most sessions and failure records kept; older ones are dropped first when full.
+/// Most sessions kept; older ones are dropped first when full.
 const MAX_ENTRIES: usize = 4096;
 
 /// A logged-in operator's session.
@@ -48,17 +38,10 @@ struct Entry {
     last_seen: Instant,
 }
 
-#[derive(Debug)]
-struct Failures {
-    count: u32,
-    last: Instant,
-}
-
-/// Every open session and recent login failure, in memory.
+/// Every open session, in memory.
 #[derive(Debug, Default)]
 pub struct Sessions {
     open: Mutex<HashMap<String, Entry>>,
-    failures: Mutex<HashMap<String, Failures>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -111,38 +94,6 @@ impl Sessions {
     /// How many sessions are open (idle ones included until they are next looked at).
     pub fn count(&self) -> usize {
         lock(&self.open).len()
-    }
-
-    /// How long logins for `user` are still refused, if they are.
-    pub fn throttled(&self, user: &str, now: Instant) -> Option<Duration> {
-        let failures = lock(&self.failures);
-        let f = failures.get(user)?;
-        let since = now.saturating_duration_since(f.last);
-        (f.count >= MAX_FAILURES && since < LOCKOUT).then(|| LOCKOUT.saturating_sub(since))
-    }
-
-    /// Notes a failed login for `user`.
-    pub fn failed(&self, user: &str, now: Instant) {
-        let mut failures = lock(&self.failures);
-        if failures.len() >= MAX_ENTRIES {
-            failures.retain(|_, f| now.saturating_duration_since(f.last) < FORGET);
-        }
-        if failures.len() >= MAX_ENTRIES
-            && let Some(oldest) = failures.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| k.clone())
-        {
-            failures.remove(&oldest);
-        }
-        let f = failures.entry(user.to_owned()).or_insert(Failures { count: 0, last: now });
-        if now.saturating_duration_since(f.last) >= FORGET {
-            f.count = 0;
-        }
-        f.count = f.count.saturating_add(1);
-        f.last = now;
-    }
-
-    /// Forgets `user`'s failures (a successful login).
-    pub fn succeeded(&self, user: &str) {
-        lock(&self.failures).remove(user);
     }
 }
 
@@ -214,44 +165,6 @@ mod tests {
         s.close(&a);
         assert!(s.get(&a, now).is_none());
         assert!(s.get(&b, now).is_some());
-    }
-
-    #[test]
-    fn five_failures_refuse_a_user_name_for_a_while() {
-        let s = Sessions::new();
-        let t0 = Instant::now();
-        for i in 0..MAX_FAILURES {
-            assert_eq!(s.throttled("asha", t0), None, "after {i} failures");
-            s.failed("asha", t0);
-        }
-        assert_eq!(s.throttled("asha", t0), Some(LOCKOUT));
-        assert_eq!(s.throttled("ravi", t0), None, "other names are not affected");
-        assert_eq!(s.throttled("asha", t0 + LOCKOUT), None, "one more try after the lockout");
-        s.failed("asha", t0 + LOCKOUT);
-        assert!(s.throttled("asha", t0 + LOCKOUT).is_some(), "and refused again at once if it fails");
-        s.succeeded("asha");
-        assert_eq!(s.throttled("asha", t0 + LOCKOUT), None);
-    }
-
-    #[test]
-    fn old_failures_are_forgotten() {
-        let s = Sessions::new();
-        let t0 = Instant::now();
-        for _ in 0..MAX_FAILURES - 1 {
-            s.failed("asha", t0);
-        }
-        s.failed("asha", t0 + FORGET);
-        assert_eq!(s.throttled("asha", t0 + FORGET), None);
-    }
-
-    #[test]
-    fn many_user_names_do_not_grow_memory_without_bound() {
-        let s = Sessions::new();
-        let now = Instant::now();
-        for i in 0..MAX_ENTRIES + 10 {
-            s.failed(&format!("user{i}"), now);
-        }
-        assert!(lock(&s.failures).len() <= MAX_ENTRIES);
     }
 
     #[test]

@@ -348,14 +348,16 @@ fn assignee(state: &AppState, to: &str) -> Result<PublicKey, ApiError> {
 }
 
 /// The action `name` with its body.
-async fn action_of(state: &AppState, name: &str, body: Body) -> Result<Action, ApiError> {
+async fn action_of(state: &AppState, name: &str, headers: &HeaderMap, body: Body) -> Result<Action, ApiError> {
     Ok(match name {
-        "comment" => Action::Commented { text: text_of(read_json(body).await?, Some("write the comment"))? },
-        "resolve" => Action::Resolved { text: text_of(read_json(body).await?, Some("say how it was resolved"))? },
-        "escalate" => Action::Escalated { text: text_of(read_json(body).await?, None)? },
-        "pullup" => Action::PulledUp { text: text_of(read_json(body).await?, None)? },
+        "comment" => Action::Commented { text: text_of(read_json(headers, body).await?, Some("write the comment"))? },
+        "resolve" => {
+            Action::Resolved { text: text_of(read_json(headers, body).await?, Some("say how it was resolved"))? }
+        }
+        "escalate" => Action::Escalated { text: text_of(read_json(headers, body).await?, None)? },
+        "pullup" => Action::PulledUp { text: text_of(read_json(headers, body).await?, None)? },
         "assign" => {
-            let AssignBody { to } = read_json(body).await?;
+            let AssignBody { to } = read_json(headers, body).await?;
             Action::Assigned { to: assignee(state, &to)? }
         }
         other => {
@@ -375,7 +377,7 @@ pub(super) async fn act(
 ) -> Reply<One> {
     let (_, session) = session_for_post(&state, &headers)?;
     let Path((id, name)) = path.map_err(|e| ApiError::invalid(e.body_text()))?;
-    let action = action_of(&state, &name, body).await?;
+    let action = action_of(&state, &name, &headers, body).await?;
     let operator = state.0.operators.get(&session.user).cloned().ok_or_else(|| ApiError::invalid("log in again"))?;
     let shared = state.clone();
     let user = session.user.clone();

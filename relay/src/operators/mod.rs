@@ -10,7 +10,8 @@
 //! holding the user name, the key's secret, a random 8-byte actor nonce (the operator's
 //! Automerge actor is the key plus the nonce), the Argon2id PHC string of the password
 //! ([`password`]), and the certificate's dates. The files hold secrets: back them up with the
-//! relay's home and keep them as private as its key.
+//! relay's home and keep them as private as its key: the relay refuses to start with an
+//! operator file that others than its owner may read ([`crate::secret_file`]).
 //!
 //! Adding and removing need the relay's store, so they are done while the relay is stopped; a
 //! running relay reads its operators when it starts. Removing revokes the key
@@ -64,6 +65,9 @@ pub enum OperatorError {
         /// What the system said.
         source: io::Error,
     },
+    /// An operator file may be read by others than its owner ([`crate::secret_file`]).
+    #[error("{0}")]
+    Exposed(String),
     /// An operator file does not read.
     #[error("the operator file {path} is damaged: {why}")]
     Damaged {
@@ -263,11 +267,13 @@ pub fn remove(home: &Home, user: &str, now: Timestamp) -> Result<Summary, Operat
     Ok(summary(&file, &scope))
 }
 
-/// Loads every operator of `home`, with keys, for the helpdesk server.
+/// Loads every operator of `home`, with keys, for the helpdesk server; refuses a file others
+/// than its owner may read.
 pub fn load(home: &Home) -> Result<Vec<Operator>, OperatorError> {
     let mut out = Vec::new();
     for file in files(home)? {
         let path = file_of(home, &file.user);
+        crate::secret_file::check(&path, "the operator file").map_err(OperatorError::Exposed)?;
         let damaged = |why: String| OperatorError::Damaged { path: path.clone(), why };
         let secret = unhex::<32>(&file.secret).map_err(|e| damaged(format!("secret: {e}")))?;
         let nonce = unhex::<8>(&file.nonce).map_err(|e| damaged(format!("nonce: {e}")))?;

@@ -188,10 +188,24 @@ impl Relay {
     }
 
     /// The same, with the helpdesk on `http` (e.g. the address of a relay stopped before).
-    #[allow(clippy::zombie_processes)]
     pub fn start_on(home: &Path, http: SocketAddr, args: &[&str]) -> Relay {
+        Relay::start_under(&[], home, http, args)
+    }
+
+    /// The same, run by the command `wrapper` (e.g. `prlimit --nofile=256:256 --`, which execs
+    /// the relay in its own process, so the process ID stays the relay's).
+    #[allow(clippy::zombie_processes)]
+    pub fn start_under(wrapper: &[&str], home: &Path, http: SocketAddr, args: &[&str]) -> Relay {
         let log = std::fs::File::create(home.with_extension("log")).unwrap();
-        let mut child = Command::new(BIN)
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
+        let mut child = command
             .args(["run", "--home", home.to_str().unwrap(), "--api", "127.0.0.1:0", "--no-mdns"])
             .args(["--listen", "/ip4/127.0.0.1/tcp/0", "--http", &http.to_string()])
             .args(args)
@@ -367,4 +381,62 @@ impl Client {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// A TCP connection to `to` from the loopback address `from` (any of 127.0.0.0/8), blocking.
+pub fn connect_from(from: std::net::IpAddr, to: SocketAddr) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    let stream = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(SocketAddr::new(from, 0))?;
+            socket.connect(to).await
+        })
+        .unwrap();
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+}
+
+/// One request written by hand from the loopback address `from`: `POST path` with the headers
+/// `headers` (`Name: value` lines) and `body`; returns the status, the headers (names in lower
+/// case) and the body.
+pub fn raw_post(from: std::net::IpAddr, to: SocketAddr, path: &str, headers: &[&str], body: &str) -> Answer {
+    use std::io::Read;
+    let mut stream = connect_from(from, to);
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n");
+    for h in headers {
+        request.push_str(h);
+        request.push_str("\r\n");
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let _ = stream.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Answer { status, body: serde_json::from_str(body).unwrap_or(Value::Null), text: body.to_owned(), headers }
+}
+
+/// A login written by hand from `from` (JSON, `Content-Type: application/json`).
+pub fn login_from(from: std::net::IpAddr, to: SocketAddr, user: &str, password: &str) -> Answer {
+    let body = json!({ "user": user, "password": password }).to_string();
+    raw_post(from, to, "/api/login", &["Content-Type: application/json"], &body)
+}
+
+/// A field of `/proc/PID/status` in KiB, e.g. `VmRSS` or `VmHWM`.
+pub fn proc_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
 }
