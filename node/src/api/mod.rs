@@ -204,12 +204,15 @@ fn reply(result: Result<Response, OpError>) -> HttpResponse {
 /// Why a request body could not be read.
 enum BodyError {
     TooLarge,
+    TimedOut,
     Bad(String),
 }
 
 /// Reads a JSON body of at most [`MAX_BODY`] bytes; an empty body reads as `{}`.
 async fn read<T: DeserializeOwned>(body: Body) -> Result<T, BodyError> {
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| BodyError::TooLarge)?;
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|e| if crate::httpd::is_timeout(&e) { BodyError::TimedOut } else { BodyError::TooLarge })?;
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
     serde_json::from_slice(bytes).map_err(|e| BodyError::Bad(format!("the request body does not read: {e}")))
 }
@@ -241,6 +244,11 @@ async fn run_with<T: DeserializeOwned>(state: State, body: Body, make: impl FnOn
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Invalid,
             format!("the request body is over {MAX_BODY} bytes"),
+        ),
+        Err(BodyError::TimedOut) => error_reply(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorKind::Invalid,
+            "the request body came too slowly; send it again".into(),
         ),
         Err(BodyError::Bad(why)) => error_reply(StatusCode::BAD_REQUEST, ErrorKind::Invalid, why),
     }

@@ -16,7 +16,7 @@
 //! [`Limits::max_pending_per_ip`] handshakes run at once from one address, and each is cut after
 //! the swarm's connection timeout. Addresses a known key connected from in the last
 //! [`RECENT_IP`] have handshake room of their own; all other addresses share
-//! [`Limits::max_pending`]. So a flood from many addresses can fill the strangers' room, but a
+//! [`Limits::max_pending`], and all handshakes together are at most twice that. So a flood from many addresses can fill the strangers' room, but a
 //! phone that met this node before, from where it met it, still gets through. A key whose contact this node refused (no valid
 //! certificate, a malformed or silent peer) is [`Admission::ban`]ned: its connections are
 //! closed and new ones denied for a time that doubles with each refusal, up to [`MAX_BAN`].
@@ -257,6 +257,9 @@ impl NetworkBehaviour for Admission {
     ) -> Result<(), ConnectionDenied> {
         let ip = ip_of(remote);
         let recent = self.is_recent(ip);
+        if self.pending.len() >= self.limits.max_pending * 2 {
+            return Err(deny("too many handshakes in progress, even from known addresses"));
+        }
         if !recent && self.pending.values().filter(|(_, r)| !r).count() >= self.limits.max_pending {
             return Err(deny("too many handshakes in progress"));
         }

@@ -96,10 +96,19 @@ impl Default for NetConfig {
             mdns: true,
             session: SessionConfig::default(),
             resync: Duration::from_secs(60),
-            max_connections: 64,
+            max_connections: default_max_connections(),
             issue_receipts: false,
         }
     }
+}
+
+/// The default for [`NetConfig::max_connections`], from the process's file-descriptor budget
+/// ([`crate::httpd::fd_budget`]): its libp2p share covers the connections, up to four times as
+/// many handshakes (see [`admission::Limits`]) and the listeners, so a sixth of it, between 16
+/// and 1024.
+pub fn default_max_connections() -> u32 {
+    let share = crate::httpd::fd_budget().p2p / 6;
+    u32::try_from(share.clamp(16, 1024)).unwrap_or(64)
 }
 
 /// Why the transport could not start or reach a peer.

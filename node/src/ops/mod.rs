@@ -184,7 +184,13 @@ pub struct Node {
     /// Registers carried for others that are folded: a receipt showed them upstream and they
     /// hold no signed change here (see [`sync`]). Rebuilt as receipts arrive after a restart.
     folded: BTreeSet<DocId>,
+    /// On a relay: authors whose latest change arrived dated more than the allowed skew ahead of
+    /// the relay's clock, and by how much (ms). Kept in the store's `clock-ahead` meta record.
+    clock_ahead: BTreeMap<PublicKey, i64>,
 }
+
+/// The meta record of [`Node::clock_ahead`].
+const META_CLOCK_AHEAD: &str = "clock-ahead";
 
 /// How many bytes of other centres' data a phone carries at most, by default.
 pub const DEFAULT_CARRY_QUOTA: u64 = 32 * 1024 * 1024;
@@ -231,7 +237,9 @@ impl Node {
             clock: wall_clock,
             carry_quota: DEFAULT_CARRY_QUOTA,
             folded: BTreeSet::new(),
+            clock_ahead: BTreeMap::new(),
         };
+        node.clock_ahead = node.load_clock_ahead();
         node.find_folded()?;
         Ok(node)
     }
@@ -297,6 +305,45 @@ impl Node {
         if self.is_relay() { (self.clock)() } else { Timestamp((self.clock)().0.max(self.hlc.wall)) }
     }
 
+    /// On a relay: the authors whose latest change came dated ahead of the relay's clock by more
+    /// than [`sampark_crdt::time::MAX_SKEW_MS`], with how far ahead (ms). Their work is kept and
+    /// their time moves no clock; the helpdesk should have the phone's clock set.
+    pub fn clock_ahead(&self) -> &BTreeMap<PublicKey, i64> {
+        &self.clock_ahead
+    }
+
+    /// Notes how far ahead of this relay's clock `author`'s change dated `at` came; stores the
+    /// record when an author is flagged or cleared.
+    fn note_clock(&mut self, author: PublicKey, at: Timestamp) {
+        if !self.is_relay() {
+            return;
+        }
+        let ahead = at.0.saturating_sub((self.clock)().0);
+        let changed = if ahead > sampark_crdt::time::MAX_SKEW_MS {
+            self.clock_ahead.insert(author, ahead).is_none_or(|before| (before - ahead).abs() > Timestamp::HOUR)
+        } else {
+            self.clock_ahead.remove(&author).is_some()
+        };
+        if changed {
+            let record: BTreeMap<String, i64> = self.clock_ahead.iter().map(|(k, v)| (k.to_hex(), *v)).collect();
+            let saved = serde_json::to_vec(&record)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| self.store.put_meta(META_CLOCK_AHEAD, &bytes).map_err(|e| e.to_string()));
+            if let Err(e) = saved {
+                tracing::warn!(error = %e, "the record of phones whose clocks are ahead was not saved");
+            }
+            tracing::warn!(author = %author.short(), ahead_ms = ahead, "a change came dated ahead of this relay's clock");
+        }
+    }
+
+    fn load_clock_ahead(&self) -> BTreeMap<PublicKey, i64> {
+        let record: BTreeMap<String, i64> = match self.store.meta(META_CLOCK_AHEAD) {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            _ => BTreeMap::new(),
+        };
+        record.into_iter().filter_map(|(k, v)| Some((k.parse().ok()?, v))).collect()
+    }
+
     /// True when this node is enrolled as a relay (block, district or state).
     pub fn is_relay(&self) -> bool {
         crate::proto::policy::is_relay(&self.scope_grants())
@@ -346,7 +393,11 @@ impl Node {
         self.hlc = if authority {
             self.hlc.observe(seen, wall)
         } else {
-            let base = if self.is_relay() { wall } else { Timestamp(wall.0.max(self.hlc.wall)) };
+            // The node's own idea of now, not its clock: its clock may already hold what it
+            // observed, and must not creep ahead by the skew at every observation. A phone whose
+            // clock is behind its certificate's start judges from that start.
+            let floor = if self.is_relay() { None } else { self.leaf().map(|c| c.not_before.0) };
+            let base = Timestamp(wall.0.max(floor.unwrap_or(i64::MIN)));
             self.hlc.observe_bounded(seen, wall, base, sampark_crdt::time::MAX_SKEW_MS)
         };
     }

@@ -176,6 +176,7 @@ impl Node {
         let mut doc = self.docs.get(&id).cloned().unwrap_or_else(|| Document::new(id.clone()));
         let mut new = Vec::new();
         for (signed, verified) in batch {
+            self.note_clock(verified.author, verified.at);
             self.observe(Hlc { wall: verified.at.0, logical: 0 }, &verified.author);
             for e in &verified.events {
                 self.observe(e.hlc, &e.author);

@@ -4,8 +4,14 @@
 //!
 //! - `last_contact`: the latest contact this relay had with a phone certified as a sevika of the
 //!   centre (its peer records, keyed by the peer's key, mapped to the centre through the
-//!   certificate). Phones of supervisors and carriers from other centres do not count, though
-//!   they may have brought the centre's data.
+//!   certificate) that went through (complete, or cut short by its byte budget): a contact the
+//!   relay refused (a revoked phone) or that broke off is not the centre's data arriving.
+//!   Phones of supervisors and carriers from other centres do not count, though they may have
+//!   brought the centre's data.
+//! - `clock_ahead_ms`: when the latest change of a sevika of the centre came dated more than
+//!   [`sampark_crdt::time::MAX_SKEW_MS`] ahead of the relay's clock, by how much
+//!   ([`ops::Node::clock_ahead`]): her phone's clock is set ahead. Its data is kept and its time
+//!   moves no clock (`sampark_crdt::time`); the helpdesk should have the sevika set it.
 //! - `last_change`: the newest time stamped on the heads of the centre's documents held here:
 //!   when the centre's newest data held here was made, by its author's clock, however it came.
 //! - `pending`: the centre's tickets held here that are still open (at any tier).
@@ -37,6 +43,7 @@ pub struct Centre {
     awc: String,
     last_contact: Option<i64>,
     last_change: Option<i64>,
+    clock_ahead_ms: Option<i64>,
     pending: usize,
     documents: usize,
     stale: bool,
@@ -78,7 +85,17 @@ pub fn centres(node: &ops::Node, scope: &Scope, now: Timestamp) -> Vec<Centre> {
             centre.pending += 1;
         }
     }
+    for (author, ahead) in node.clock_ahead() {
+        for cert in trust.certificates_of(author).iter().filter(|c| c.role == Role::Sevika) {
+            if let Some(centre) = by_awc.get_mut(cert.scope.as_str()) {
+                centre.clock_ahead_ms = Some(centre.clock_ahead_ms.map_or(*ahead, |a| a.max(*ahead)));
+            }
+        }
+    }
     for contact in node.contacts().unwrap_or_default() {
+        if !matches!(contact.outcome.as_str(), "complete" | "budget-exhausted") {
+            continue;
+        }
         let Ok(key) = contact.peer.parse() else { continue };
         for cert in trust.certificates_of(&key).iter().filter(|c| c.role == Role::Sevika) {
             if let Some(centre) = by_awc.get_mut(cert.scope.as_str()) {

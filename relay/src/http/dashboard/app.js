@@ -172,6 +172,7 @@
       'centres.empty': 'अभी किसी केंद्र से संपर्क नहीं हुआ है।',
       'centres.summary': 'केंद्र: {count} · 7 दिन से न संपर्क, न नया डेटा: {stale}',
       'centres.stale': '⚠ 7 दिन से ज़्यादा',
+      'centres.clock_ahead': '⏰ फ़ोन की घड़ी {span} आगे है',
       'centres.tickets': 'टिकट देखें',
 
       'coverage.title': 'सेवाओं का कवरेज',
@@ -414,6 +415,7 @@
       'centres.empty': 'No centre has been in contact yet.',
       'centres.summary': 'Centres: {count} · no contact or new data for 7 days: {stale}',
       'centres.stale': '⚠ over 7 days',
+      'centres.clock_ahead': '⏰ phone clock {span} ahead',
       'centres.tickets': 'Show tickets',
 
       'coverage.title': 'Service coverage',
@@ -1221,7 +1223,13 @@
           { class: isStale ? 'stale' : null },
           el('th', { scope: 'row', class: 'centre', text: c.awc }),
           el('td', {}, isStale ? el('strong', { class: 'badge badge-stale', text: t('centres.stale') }) : null, isStale ? ' ' : null, when),
-          el('td', { text: c.last_change ? fmtDate(c.last_change) : t('never') }),
+          el(
+            'td',
+            {},
+            c.clock_ahead_ms ? el('strong', { class: 'badge badge-stale clock-ahead', text: t('centres.clock_ahead', { span: span(c.clock_ahead_ms) }) }) : null,
+            c.clock_ahead_ms ? ' ' : null,
+            c.last_change ? fmtDate(c.last_change) : t('never')
+          ),
           el('td', { class: 'num', text: String(c.pending ?? '') }),
           el('td', { class: 'num', text: String(c.documents ?? '') }),
           el('td', {}, el('button', { type: 'button', class: 'link', text: t('centres.tickets'), onclick: () => ticketsOf(c.awc) }))
