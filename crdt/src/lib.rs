@@ -18,6 +18,7 @@
 //! - [`growth`]: WHO 2006 growth standards: z-scores, grades, SAM/MAM, weight gain.
 //! - [`ticket`]: helpdesk tickets as signed events and the state derived from them.
 //! - [`codec`], [`time`]: canonical encoding; timestamps and hybrid logical clocks.
+//! - [`printable`](mod@printable): text from phones made safe for terminals and SMS.
 //!
 //! A two-replica walk-through (provision, raise a ticket offline, carry it, derive its state) is
 //! `cargo run -p sampark-crdt --example walkthrough`.
@@ -29,6 +30,7 @@ pub mod document;
 pub mod due;
 pub mod growth;
 pub mod identity;
+pub mod printable;
 pub mod receipt;
 pub mod register;
 pub mod scope;
@@ -42,6 +44,7 @@ pub use cert::{Certificate, CertificateBody, Revocation, Role};
 pub use docid::{DocId, DocKind, Month, TicketId};
 pub use document::{Applied, ApplyError, Author, Document, EditError};
 pub use identity::{Keypair, PublicKey, Signature};
+pub use printable::printable;
 pub use receipt::Receipt;
 pub use scope::{Level, Scope};
 pub use signed::SignedChange;

@@ -118,7 +118,7 @@ pub use types::{
     HomeVisit, Household, ImmunisationDose, Member, MigrationStatus, Position, Pregnancy, REGISTERS, Referral,
     Relation, Religion, Sex, StockMovement, ThrDistribution, VhsndDay, VisitType, VitaminADose,
 };
-pub use validate::{EntryError, MAX_NAME_LEN, MAX_TEXT_LEN, MAX_YEAR, MIN_BIRTH_YEAR, MIN_SERVICE_YEAR};
+pub use validate::{EntryError, MAX_NAME_LEN, MAX_TEXT_LEN, MAX_YEAR, MIN_BIRTH_YEAR, MIN_SERVICE_YEAR, mask_aadhaar};
 
 #[cfg(doc)]
 use crate::document::Document;

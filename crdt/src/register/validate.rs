@@ -376,6 +376,39 @@ pub(super) fn looks_like_aadhaar(value: &str) -> bool {
     run || grouped
 }
 
+/// `value` with every full Aadhaar number in it (12 digits in a row, or in groups of 4 split by
+/// a space or a hyphen, as [`looks_like_aadhaar`] finds them) masked down to its last 4 digits:
+/// `1234 5678 9012` becomes `XXXX XXXX 9012`. For free text that must not carry one (a ticket's
+/// words): the registers refuse such text instead. Borrows when there is nothing to mask.
+pub fn mask_aadhaar(value: &str) -> std::borrow::Cow<'_, str> {
+    if !looks_like_aadhaar(value) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut chars: Vec<char> = value.chars().collect();
+    let digit = |c: &[char], i: usize| c.get(i).is_some_and(|c| c.is_numeric());
+    let sep = |c: &[char], i: usize| c.get(i).is_some_and(|c| *c == ' ' || *c == '-');
+    let group = |c: &[char], start: usize| (start..start + 4).all(|i| digit(c, i));
+    let mut i = 0;
+    while i < chars.len() {
+        if (i..i + 12).all(|j| digit(&chars, j)) {
+            chars.iter_mut().skip(i).take(8).for_each(|c| *c = 'X');
+            i += 12;
+        } else if group(&chars, i)
+            && sep(&chars, i + 4)
+            && group(&chars, i + 5)
+            && sep(&chars, i + 9)
+            && group(&chars, i + 10)
+        {
+            chars.iter_mut().skip(i).take(4).for_each(|c| *c = 'X');
+            chars.iter_mut().skip(i + 5).take(4).for_each(|c| *c = 'X');
+            i += 14;
+        } else {
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(chars.into_iter().collect())
+}
+
 fn aadhaar_last4(value: &str) -> Check {
     if looks_like_aadhaar(value) {
         return Err(EntryError::FullAadhaar { field: "aadhaar_last4" });
@@ -470,6 +503,16 @@ fn day_number(year: u16, month: u16, day: u16) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_aadhaar_numbers_are_masked_to_their_last_four_digits() {
+        assert_eq!(mask_aadhaar("आधार 1234 5678 9012 है"), "आधार XXXX XXXX 9012 है");
+        assert_eq!(mask_aadhaar("id 123456789012, phone 9876543210"), "id XXXXXXXX9012, phone 9876543210");
+        assert_eq!(mask_aadhaar("1234-5678-9012"), "XXXX-XXXX-9012");
+        assert_eq!(mask_aadhaar("१२३४५६७८९०१२"), "XXXXXXXX९०१२");
+        assert!(matches!(mask_aadhaar("last 4: 0423, mobile 9876543210"), std::borrow::Cow::Borrowed(_)));
+        assert!(!looks_like_aadhaar(&mask_aadhaar("1234 5678 9012 and 210987654321")));
+    }
 
     #[test]
     fn dates() {

@@ -82,6 +82,28 @@ fn the_clock_moves_up_to_the_certificate_and_never_back() {
 }
 
 #[test]
+fn a_full_aadhaar_number_in_a_ticket_is_masked_before_it_is_signed() {
+    let mut block = Block::new();
+    let mut phone = block.phone("phone", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let raised = phone.raise("data-correction", "लाभार्थी का आधार 2345 6789 0123 गलत दर्ज है").unwrap();
+    assert!(raised.aadhaar_masked);
+    assert_eq!(raised.text, "लाभार्थी का आधार XXXX XXXX 0123 गलत दर्ज है");
+    let stored = phone.store().changes(&phone.find_ticket(&raised.id).unwrap()).unwrap().value;
+    assert!(stored.iter().all(|c| !String::from_utf8_lossy(&c.change).contains("6789")), "never signed in full");
+    let commented = phone.comment(&raised.id, "सही नंबर 345678901234").unwrap();
+    assert!(commented.aadhaar_masked);
+    assert!(commented.timeline.iter().any(|e| e.text.as_deref() == Some("सही नंबर XXXXXXXX1234")));
+    let plain = phone.comment(&raised.id, "मोबाइल 9876543210").unwrap();
+    assert!(!plain.aadhaar_masked, "a phone number is not an Aadhaar number");
+    assert!(super::text::render(&Response::Ticket(Box::new(raised)), super::Lang::Hi).contains("अंतिम 4 अंक"));
+    // What a phone typed reaches the terminal without escapes, breaks or bidi overrides.
+    let hostile = phone.raise("other", "साफ़\u{1b}[2J\u{1b}]0;owned\u{7}\nनई पंक्ति\u{202E}").unwrap();
+    let shown = super::text::render(&Response::Ticket(Box::new(hostile)), super::Lang::Hi);
+    assert!(!shown.chars().any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202E}'), "{shown:?}");
+    assert!(shown.contains("साफ़[2J]0;owned नई पंक्ति"), "{shown}");
+}
+
+#[test]
 fn carried_tickets_are_dropped_once_a_receipt_shows_them_upstream() {
     let mut block = Block::new();
     let mut a = block.phone("a", "BR/DBG/P07/S03/A0412", T0, at_t0);

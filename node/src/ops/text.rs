@@ -4,6 +4,7 @@
 //! is shown as it is. Times are shown in India Standard Time (UTC+5:30). Error messages stay in
 //! English for now: they come from every layer and are written for the field engineer.
 
+use sampark_crdt::printable;
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,7 @@ pub enum Msg {
     Services,
     OverdueCount,
     ClockWrong,
+    AadhaarMasked,
     Compacted,
     Folded,
     Kept,
@@ -150,6 +152,10 @@ impl Msg {
             Msg::ClockWrong => (
                 "चेतावनी: फ़ोन की घड़ी की तारीख़ एक दर्ज प्रविष्टि से पहले की है; घड़ी ठीक करें, या --date से आज की तारीख़ दें",
                 "warning: the phone's clock is earlier than an entry it holds; set the clock, or give today's date with --date",
+            ),
+            Msg::AadhaarMasked => (
+                "ध्यान दें: लिखे गए पूरे आधार नंबर के केवल अंतिम 4 अंक रखे गए (XXXX XXXX 1234); पूरा आधार नंबर कभी न लिखें",
+                "note: the full Aadhaar number in the text was masked to its last 4 digits (XXXX XXXX 1234); never write a full Aadhaar number",
             ),
             Msg::Compacted => ("भंडार छोटा किया", "store compacted"),
             Msg::Folded => ("हस्ताक्षरित बदलाव स्नैपशॉट में मिलाए", "signed changes folded into snapshots"),
@@ -283,8 +289,8 @@ fn due(v: &DueView, lang: Lang) -> String {
     }
     let (mut total, mut overdue) = (0, 0);
     for h in &list.households {
-        let number = if h.number.is_empty() { "?" } else { &h.number };
-        let _ = writeln!(o, "\n{} {number} — {}", Msg::Household.t(lang), h.head_name);
+        let number = if h.number.is_empty() { "?".into() } else { printable(&h.number) };
+        let _ = writeln!(o, "\n{} {number} — {}", Msg::Household.t(lang), printable(&h.head_name));
         for item in &h.items {
             let name = if lang == Lang::Hi { &item.hi } else { &item.en };
             let mark = if item.overdue { format!("  [{}]", Msg::OverdueMark.t(lang)) } else { String::new() };
@@ -414,7 +420,7 @@ fn tickets(rows: &[TicketRow], lang: Lang) -> String {
             word(&r.tier, lang),
             word(&r.category, lang),
             when,
-            r.text.lines().next().unwrap_or_default()
+            printable(r.text.lines().next().unwrap_or_default())
         );
     }
     o
@@ -422,6 +428,9 @@ fn tickets(rows: &[TicketRow], lang: Lang) -> String {
 
 fn ticket(t: &TicketView, lang: Lang) -> String {
     let mut o = String::new();
+    if t.aadhaar_masked {
+        let _ = writeln!(o, "{}", Msg::AadhaarMasked.t(lang));
+    }
     let _ = writeln!(
         o,
         "{} {}  [{}]  {}: {}",
@@ -437,7 +446,7 @@ fn ticket(t: &TicketView, lang: Lang) -> String {
         let _ = writeln!(o, "({})", Msg::SectorMate.t(lang));
     }
     let _ = writeln!(o, "{}: {}", Msg::Category.t(lang), word(&t.category, lang));
-    let _ = writeln!(o, "{}: {}", Msg::Problem.t(lang), t.text);
+    let _ = writeln!(o, "{}: {}", Msg::Problem.t(lang), printable(&t.text));
     let _ = writeln!(o, "{}: {}", Msg::Centre.t(lang), t.scope);
     let _ = writeln!(o, "{}: {}, {}", Msg::RaisedBy.t(lang), format_time(t.raised_at), short(&t.raised_by));
     let none = "—".to_string();
@@ -451,7 +460,7 @@ fn ticket(t: &TicketView, lang: Lang) -> String {
         let _ = writeln!(o, "{}: {}", Msg::ReceivedAt.t(lang), seen.join("; "));
     }
     if let Some(r) = &t.resolution {
-        let _ = writeln!(o, "{}: {r}", Msg::Resolution.t(lang));
+        let _ = writeln!(o, "{}: {}", Msg::Resolution.t(lang), printable(r));
     }
     let _ = writeln!(o, "{}:", Msg::History.t(lang));
     for e in &t.timeline {
@@ -487,14 +496,14 @@ fn event(e: &EventView, lang: Lang) -> String {
         capacity(&e.capacity, lang)
     );
     if let Some(text) = &e.text {
-        let _ = write!(line, "  \"{text}\"");
+        let _ = write!(line, "  \"{}\"", printable(text));
     }
     if let Some(to) = &e.to {
         let _ = write!(line, "  → {}", short(to));
     }
     line.push('\n');
     if let Some(why) = &e.refused {
-        let _ = writeln!(line, "      {}: {why}", Msg::RefusedBecause.t(lang));
+        let _ = writeln!(line, "      {}: {}", Msg::RefusedBecause.t(lang), printable(why));
     }
     line
 }

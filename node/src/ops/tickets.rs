@@ -133,6 +133,10 @@ pub struct TicketView {
     /// True when it belongs to another centre of this sevika's sector (see [`TicketRow`]).
     #[serde(default)]
     pub sector: bool,
+    /// True when the text this node just signed held a full Aadhaar number and was masked to its
+    /// last 4 digits before signing (only in the answer to that raise or comment).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aadhaar_masked: bool,
     /// The phones that carried it toward the relay, in order.
     #[serde(default)]
     pub carried_by: Vec<Carrier>,
@@ -181,27 +185,31 @@ impl Node {
     pub fn raise(&mut self, category: &str, text: &str) -> Result<TicketView, OpError> {
         let category: Category = category.parse().map_err(|e| OpError::Invalid(format!("--category: {e}")))?;
         let text = nonempty(text, "describe the problem with --text")?;
+        let (text, masked) = masked(text);
         let grants = self.acting_grants()?;
         let Some((_, scope)) = person_scope(&grants) else {
             return Err(OpError::Refused("only a sevika's or a supervisor's node raises tickets".into()));
         };
         let hlc = self.next_hlc()?;
         let (doc, change) =
-            ticket::raise(&self.author, scope, category, text, vec![], hlc, &self.trust).map_err(ticket_error)?;
+            ticket::raise(&self.author, scope, category, &text, vec![], hlc, &self.trust).map_err(ticket_error)?;
         let id = doc.id().clone();
         self.commit(doc, change)?;
-        self.view(&id)
+        Ok(TicketView { aadhaar_masked: masked, ..self.view(&id)? })
     }
 
     /// Comments on a ticket.
     pub fn comment(&mut self, ticket: &str, text: &str) -> Result<TicketView, OpError> {
-        let text = nonempty(text, "write the comment with --text")?;
-        self.act(ticket, Action::Commented { text: text.into() })
+        let (text, masked) = masked(nonempty(text, "write the comment with --text")?);
+        let view = self.act(ticket, Action::Commented { text })?;
+        Ok(TicketView { aadhaar_masked: masked, ..view })
     }
 
     /// Reopens a resolved ticket (only its raiser), saying why.
     pub fn reopen(&mut self, ticket: &str, text: Option<&str>) -> Result<TicketView, OpError> {
-        self.act(ticket, Action::Reopened { text: text.unwrap_or_default().trim().into() })
+        let (text, masked) = masked(text.unwrap_or_default().trim());
+        let view = self.act(ticket, Action::Reopened { text })?;
+        Ok(TicketView { aadhaar_masked: masked, ..view })
     }
 
     /// Confirms a resolution (only the raiser); the ticket is closed.
@@ -360,6 +368,7 @@ impl Node {
             waiting: s.waiting,
             carried: self.carried(id),
             sector: self.of_sector_mate(id),
+            aadhaar_masked: false,
             carried_by: s.carried_by.iter().map(|(k, at)| Carrier { phone: k.to_hex(), at: at.0 }).collect(),
             hops: self.hops(id),
         })
@@ -385,6 +394,14 @@ fn refusal(state: &TicketState, me: &sampark_crdt::PublicKey, hlc: Hlc) -> Optio
         Some(Outcome::Refused(why)) => Some(why.clone()),
         None => Some("the event is waiting for an earlier event of the ticket".into()),
     }
+}
+
+/// `text` with any full Aadhaar number masked to its last 4 digits (a ticket travels through
+/// many hands and is kept for years: it must never carry one), and whether one was.
+fn masked(text: &str) -> (String, bool) {
+    let m = sampark_crdt::register::mask_aadhaar(text);
+    let changed = matches!(m, std::borrow::Cow::Owned(_));
+    (m.into_owned(), changed)
 }
 
 fn nonempty<'a>(text: &'a str, hint: &str) -> Result<&'a str, OpError> {
