@@ -287,6 +287,7 @@ async fn coverage_and_sms_alerts_in_a_real_browser() {
     let port = gateway(SEVIKA);
     let password = chain.path("sms-password");
     std::fs::write(&password, "s3cret\n").unwrap();
+    std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let args = ["--alerts-every", "1s", "--sms-gateway", &url, "--sms-password-file", password.to_str().unwrap()];
     let relay = Relay::start_on(&block, http, &[&args[..], &["--sms-retry", "1h"]].concat());

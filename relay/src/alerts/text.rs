@@ -87,7 +87,7 @@ mod tests {
         let text = due_tomorrow(Lang::Hi, "सुनीता\r\nदेवी\u{1b}[2J\u{202E}", &["Penta-2".into()], day);
         assert!(text.contains("सुनीता देवी[2J का"), "{text}");
         assert!(!text.chars().any(|c| c.is_control() || c == '\u{202E}'), "{text}");
-        let text = overdue(Lang::En, "A0412", 2, &["Rani\nhack".into()]);
+        let text = overdue(Lang::En, "A0412", 1, &["Rani\nhack".into()]);
         assert!(text.ends_with("Rani hack"), "{text}");
     }
 
