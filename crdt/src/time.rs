@@ -11,10 +11,11 @@
 //!   goes backwards and never falls behind anything its owner has seen, so a phone whose clock is
 //!   years behind still stamps its events after the relay events it has received;
 //! - deadlines are computed only from times stamped by relays (see `ticket`);
-//! - a phone's clock may be anywhere, so a reading signed by a phone moves another node's clock
-//!   at most [`MAX_SKEW_MS`] ahead of that node's own ([`Hlc::observe_bounded`]): one phone set
-//!   300 days ahead must not carry every node it meets, and every node they meet, into its
-//!   future. Relays' and operators' readings (clocks an operator keeps right) move it fully.
+//! - a phone's clock may be anywhere, so a reading signed by a phone moves another phone's clock
+//!   at most [`MAX_SKEW_MS`] ahead of that phone's own ([`Hlc::observe_bounded`]), and a relay's
+//!   not at all past its wall clock: one phone set 300 days ahead must not carry every node it
+//!   meets, and every node they meet, into its future. Relays' and operators' readings (clocks
+//!   an operator keeps right) move it fully.
 
 use std::fmt;
 

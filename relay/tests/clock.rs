@@ -2,9 +2,11 @@
 //! syncs with a real block relay; then a sector-mate's phone with a 30-day certificate and a
 //! right clock syncs. The relay's clock, deadline, escalation and certificate checks follow its
 //! own clock, not the phone's; neither the relay's clock nor the other phone's moves more than
-//! the allowed skew; the dashboard's centre list flags the phone's centre.
+//! the allowed skew; the dashboard's centre list flags the phone's centre, in the JSON API and
+//! in a real browser (in Hindi, screenshot `clock-ahead.png`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod browser_support;
 mod http_support;
 
 use std::process::Command;
@@ -96,4 +98,20 @@ fn a_phone_300_days_ahead_moves_no_clock_and_is_flagged() {
     let flagged = centre(AWC)["clock_ahead_ms"].as_i64().expect("the centre is flagged");
     assert!((flagged - 300 * DAY).abs() < DAY, "{flagged}");
     assert!(centre(MATE)["clock_ahead_ms"].is_null(), "{centres}");
+
+    // The helpdesk sees it on the dashboard's centre page, in words.
+    let Some(tools) = browser_support::browser() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let (c, _driver) = browser_support::launch(tools, chain.dir.path()).await;
+        c.goto(&format!("http://{}/", relay.http)).await.unwrap();
+        browser_support::type_into(&c, "#login-user", "asha").await;
+        browser_support::type_into(&c, "#login-password", "correct horse battery\u{E007}").await;
+        browser_support::wait_text(&c, "#queue-title", "the queue", |t| t == "टिकट कतार").await;
+        c.goto(&format!("http://{}/#/centres", relay.http)).await.unwrap();
+        let row = browser_support::wait_text(&c, "#centres-body", "the flagged centre", |t| t.contains("घड़ी")).await;
+        assert!(row.contains("⚠ फ़ोन की घड़ी 300 दिन") || row.contains("⚠ फ़ोन की घड़ी 299 दिन 23 घंटे"), "{row}");
+        browser_support::shot(&c, "clock-ahead").await;
+        c.close().await.unwrap();
+    });
 }

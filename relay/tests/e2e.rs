@@ -171,7 +171,7 @@ fn relays_escalate_on_their_own_when_a_tiers_deadline_passes() {
 fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
     let dir = tempfile::tempdir().unwrap();
     let bin = bin();
-    let (c, a, b) = provision(dir.path(), false);
+    let (c, a, b) = provision(dir.path(), true);
     let options = RelayOptions::default();
     let block_home = c.block.home.to_str().unwrap().to_string();
     let held = || bin.json(&["phone", "ticket", "list", "--home", &block_home, "--json"]).unwrap();
@@ -185,7 +185,7 @@ fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
     // The phone is lost: the block revokes it (with the relay stopped: the store is its).
     assert_eq!(block.stop(), Some(0));
     bin.run(&["revoke", "--home", &block_home, "--subject", &a.key, "--reason", "फ़ोन खो गया"]).unwrap();
-    let block = chain::start_relay(&bin, &c.block, None, &options).unwrap();
+    let block = chain::start_relay(&bin, &c.block, None, &options.clone().with_http().unwrap()).unwrap();
 
     // Whoever has the phone raises a ticket; B, who has not heard of the revocation, carries it
     // to the relay, which verifies it and does not keep it.
@@ -213,4 +213,28 @@ fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
     assert_eq!(shown.len(), 1, "{list}");
     assert_eq!(shown[0]["id"], before.as_str());
     println!("B carried the revoked phone's ticket: {carried}\nthe revoked phone's own contact: {report}");
+
+    // The helpdesk sees both refusals, who and why; the refused contact is not the centre's
+    // last contact.
+    let operator = c.block.operator.as_ref().unwrap();
+    let desk = Helpdesk::login(block.http.unwrap(), &operator.user, &operator.password).unwrap();
+    let refusals = desk.get("/api/refusals").unwrap();
+    let row = |key: &str| {
+        refusals["refusals"].as_array().unwrap().iter().find(|r| r["peer"] == key).cloned().unwrap_or_else(|| {
+            panic!("no refusal of {key}: {refusals}");
+        })
+    };
+    let of_a = row(&a.key);
+    assert_eq!((of_a["outcome"].as_str(), of_a["role"].as_str()), (Some("refused"), Some("sevika")), "{of_a}");
+    assert_eq!(of_a["scope"], a.awc.as_str());
+    assert!(of_a["reason"].as_str().unwrap().contains("no valid certificate"), "{of_a}");
+    let of_b = row(&b.key);
+    assert!(of_b["changes_refused"].as_u64().unwrap() >= 1, "{of_b}");
+    assert!(of_b["refusals"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("revoked")), "{of_b}");
+    let centres = desk.get("/api/centres").unwrap();
+    let centre = centres["centres"].as_array().unwrap().iter().find(|c| c["awc"] == a.awc.as_str()).unwrap().clone();
+    assert!(
+        centre["last_contact"].as_i64().is_some_and(|t| t < of_a["at"].as_i64().unwrap()),
+        "the refused contact is not the centre's last: {centre}"
+    );
 }

@@ -139,8 +139,9 @@ pub enum NetError {
     },
 }
 
-/// What the transport reports as it goes.
+/// What the transport reports as it goes (one event a contact: their size does not matter).
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// Listening on an address.
     Listening(Multiaddr),

@@ -382,8 +382,9 @@ impl Node {
     }
 
     /// Moves the clock past `seen`, a reading signed by `author`, without persisting. A phone's
-    /// reading moves it at most [`sampark_crdt::time::MAX_SKEW_MS`] ahead of this node's own time;
-    /// a relay's or an operator's moves it fully (see [`sampark_crdt::time`]).
+    /// reading moves a phone's clock at most [`sampark_crdt::time::MAX_SKEW_MS`] ahead of its own
+    /// time, and a relay's not past its wall clock; a relay's or an operator's reading moves it
+    /// fully (see [`sampark_crdt::time`]).
     fn observe(&mut self, seen: Hlc, author: &PublicKey) {
         if seen <= self.hlc {
             return;
@@ -396,9 +397,14 @@ impl Node {
             // The node's own idea of now, not its clock: its clock may already hold what it
             // observed, and must not creep ahead by the skew at every observation. A phone whose
             // clock is behind its certificate's start judges from that start.
-            let floor = if self.is_relay() { None } else { self.leaf().map(|c| c.not_before.0) };
+            // A relay takes none of it: its clock stamps the deadlines' start.
+            let (floor, skew) = if self.is_relay() {
+                (None, 0)
+            } else {
+                (self.leaf().map(|c| c.not_before.0), sampark_crdt::time::MAX_SKEW_MS)
+            };
             let base = Timestamp(wall.0.max(floor.unwrap_or(i64::MIN)));
-            self.hlc.observe_bounded(seen, wall, base, sampark_crdt::time::MAX_SKEW_MS)
+            self.hlc.observe_bounded(seen, wall, base, skew)
         };
     }
 

@@ -71,6 +71,9 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// Round trips.
     pub rounds: u64,
+    /// Why changes were refused (the first few reasons).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<String>,
     /// How long the contact took, in milliseconds.
     pub millis: u64,
 }
@@ -92,6 +95,7 @@ impl SyncReport {
             bytes_sent: summary.bytes_sent,
             bytes_received: summary.bytes_received,
             rounds: summary.rounds,
+            refusals: summary.refusals.clone(),
             millis,
         }
     }
@@ -121,12 +125,38 @@ pub struct PeerContact {
     pub bytes_sent: u64,
     /// Bytes received.
     pub bytes_received: u64,
+    /// Signed changes received and refused.
+    #[serde(default)]
+    pub changes_refused: u64,
+    /// Why (the first few reasons).
+    #[serde(default)]
+    pub refusals: Vec<String>,
 }
 
-/// The peer-state record: `last_contact` now; room for more (the protocol's resume state).
+impl PeerContact {
+    /// True when the contact went through (everything moved, or the byte budget ran out).
+    pub fn succeeded(&self) -> bool {
+        matches!(self.outcome.as_str(), "complete" | "budget-exhausted")
+    }
+
+    /// True when this node refused the peer, or some of what it brought.
+    pub fn refused_something(&self) -> bool {
+        self.outcome == "refused" || self.changes_refused > 0
+    }
+}
+
+/// The peer-state record: the last contact, the last one that went through, and the last one in
+/// which this node refused the peer or some of its changes (kept until another refusal, so that
+/// the helpdesk sees it after the peer's next good contact); room for more (the protocol's
+/// resume state).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct PeerRecord {
     last_contact: Option<PeerContact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_refusal: Option<PeerContact>,
+    /// The last contact that went through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_success: Option<PeerContact>,
     #[serde(flatten)]
     other: BTreeMap<String, serde_json::Value>,
 }
@@ -139,7 +169,7 @@ impl Node {
             Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
             _ => PeerRecord::default(),
         };
-        record.last_contact = Some(PeerContact {
+        let contact = PeerContact {
             peer: peer.to_hex(),
             at: (self.clock)().0,
             outcome: report.outcome.clone(),
@@ -148,19 +178,42 @@ impl Node {
             changes_received: report.changes_received,
             bytes_sent: report.bytes_sent,
             bytes_received: report.bytes_received,
-        });
+            changes_refused: report.changes_refused,
+            refusals: report.refusals.clone(),
+        };
+        if contact.refused_something() {
+            record.last_refusal = Some(contact.clone());
+        }
+        if contact.succeeded() {
+            record.last_success = Some(contact.clone());
+        }
+        record.last_contact = Some(contact);
         let bytes = serde_json::to_vec(&record).map_err(|e| OpError::Failed(e.to_string()))?;
         Ok(self.store.put_peer_state(&peer, &bytes)?)
     }
 
     /// The last contact with every peer, most recent first.
     pub fn contacts(&self) -> Result<Vec<PeerContact>, OpError> {
+        self.peer_records(|r| r.last_contact)
+    }
+
+    /// The last contact of every peer in which this node refused it or some of its changes,
+    /// most recent first.
+    pub fn refusals(&self) -> Result<Vec<PeerContact>, OpError> {
+        self.peer_records(|r| r.last_refusal)
+    }
+
+    /// The last contact of every peer that went through (complete, or cut short by the byte
+    /// budget), most recent first: a refused or broken contact is not data arriving.
+    pub fn successful_contacts(&self) -> Result<Vec<PeerContact>, OpError> {
+        self.peer_records(|r| r.last_success.or(r.last_contact.filter(PeerContact::succeeded)))
+    }
+
+    /// One contact of each peer's record, picked by `pick`, most recent first.
+    fn peer_records(&self, pick: impl Fn(PeerRecord) -> Option<PeerContact>) -> Result<Vec<PeerContact>, OpError> {
         let states = self.store.peer_states()?;
-        let mut out: Vec<PeerContact> = states
-            .value
-            .iter()
-            .filter_map(|s| serde_json::from_slice::<PeerRecord>(&s.state).ok()?.last_contact)
-            .collect();
+        let mut out: Vec<PeerContact> =
+            states.value.iter().filter_map(|s| pick(serde_json::from_slice::<PeerRecord>(&s.state).ok()?)).collect();
         out.sort_by_key(|c| std::cmp::Reverse(c.at));
         Ok(out)
     }

@@ -122,6 +122,22 @@ pub struct Summary {
     pub docs_differing: u64,
     /// Round trips: times this side answered a frame that needed an answer.
     pub rounds: u64,
+    /// Why changes were refused: the first [`MAX_REFUSALS`] different reasons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<String>,
+}
+
+/// Most refusal reasons a [`Summary`] keeps.
+pub const MAX_REFUSALS: usize = 8;
+
+impl Summary {
+    /// Counts a refused change and keeps why, if that reason is new and there is room.
+    fn refused(&mut self, why: String) {
+        self.changes_refused += 1;
+        if self.refusals.len() < MAX_REFUSALS && !self.refusals.contains(&why) {
+            self.refusals.push(why);
+        }
+    }
 }
 
 /// A document whose missing changes are to be sent.
@@ -555,7 +571,7 @@ impl Session {
         let mut accepted = Vec::new();
         for signed in changes {
             if !policy::takes(&self.mine, &self.theirs, &signed.doc) {
-                self.summary.changes_refused += 1;
+                self.summary.refused(format!("{} is not a document this node takes from this peer", signed.doc));
                 continue;
             }
             let verified = if local.checked_before(&signed) {
@@ -569,7 +585,7 @@ impl Session {
                     self.received_docs.insert(signed.doc.clone());
                     accepted.push((signed, v));
                 }
-                Err(_) => self.summary.changes_refused += 1,
+                Err(e) => self.summary.refused(e.to_string()),
             }
         }
         self.summary.changes_received += accepted.len() as u64;

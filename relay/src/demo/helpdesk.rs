@@ -99,6 +99,11 @@ impl Helpdesk {
         Ok(Helpdesk { base, agent, cookie, csrf, user: user.to_string() })
     }
 
+    /// `GET path` with the session; the JSON answer of a 200.
+    pub fn get(&self, path: &str) -> Result<Value, DemoError> {
+        self.request(path, None)
+    }
+
     fn request(&self, path: &str, body: Option<&Value>) -> Result<Value, DemoError> {
         let url = format!("{}{path}", self.base);
         let mut headers = vec![("cookie", self.cookie.as_str())];

@@ -92,10 +92,7 @@ pub fn centres(node: &ops::Node, scope: &Scope, now: Timestamp) -> Vec<Centre> {
             }
         }
     }
-    for contact in node.contacts().unwrap_or_default() {
-        if !matches!(contact.outcome.as_str(), "complete" | "budget-exhausted") {
-            continue;
-        }
+    for contact in node.successful_contacts().unwrap_or_default() {
         let Ok(key) = contact.peer.parse() else { continue };
         for cert in trust.certificates_of(&key).iter().filter(|c| c.role == Role::Sevika) {
             if let Some(centre) = by_awc.get_mut(cert.scope.as_str()) {

@@ -16,6 +16,7 @@
 //! | `GET /api/tickets/{id}` | yes | `{"ticket": {...}}` with timeline, path and tiers |
 //! | `POST /api/tickets/{id}/{action}` | yes | the ticket after `comment`, `assign`, `resolve`, `escalate` or `pullup` |
 //! | `GET /api/centres` | yes | `{"centres": [...]}`: each centre's sync freshness |
+//! | `GET /api/refusals` | yes | `{"refusals": [...]}`: peers refused, or whose changes were, and why |
 //! | `GET /api/coverage?month=&scope=` | yes | service coverage per block, sector and centre ([`coverage`]) |
 //! | `GET /api/alerts?state=` | yes | `{"outbox", "alerts": [...]}`: the SMS outbox ([`crate::alerts`]) |
 //!
@@ -58,6 +59,7 @@ pub mod dashboard;
 pub mod lockout;
 mod login;
 pub mod metrics;
+mod refusals;
 pub mod sessions;
 mod tickets;
 
@@ -303,6 +305,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/tickets/{id}", get(tickets::show)),
         (Method::POST, "/api/tickets/{id}/{action}", post(tickets::act)),
         (Method::GET, "/api/centres", get(centres::list)),
+        (Method::GET, "/api/refusals", get(refusals::list)),
         (Method::GET, "/api/coverage", get(coverage::coverage)),
         (Method::GET, "/api/alerts", get(coverage::alerts)),
     ]

@@ -172,8 +172,17 @@
       'centres.empty': 'अभी किसी केंद्र से संपर्क नहीं हुआ है।',
       'centres.summary': 'केंद्र: {count} · 7 दिन से न संपर्क, न नया डेटा: {stale}',
       'centres.stale': '⚠ 7 दिन से ज़्यादा',
-      'centres.clock_ahead': '⏰ फ़ोन की घड़ी {span} आगे है',
+      'centres.clock_ahead': '⚠ फ़ोन की घड़ी {span} आगे है',
       'centres.tickets': 'टिकट देखें',
+      'refusals.title': 'अस्वीकार किए गए संपर्क',
+      'refusals.intro': 'जिन फ़ोनों या रिले को इस रिले ने मना किया, या जिनके लाए बदलाव मना किए, और क्यों (हर एक का आखिरी ऐसा संपर्क)।',
+      'refusals.when': 'कब',
+      'refusals.who': 'कौन',
+      'refusals.why': 'क्यों',
+      'refusals.empty': 'अभी कुछ भी मना नहीं किया गया है।',
+      'refusals.unknown': 'अनजान कुंजी',
+      'refusals.contact': 'संपर्क मना किया: {why}',
+      'refusals.changes': '{count} बदलाव मना किए: {why}',
 
       'coverage.title': 'सेवाओं का कवरेज',
       'coverage.intro': 'हर सेवा के लिए: महीने में कितने लाभार्थियों को वह देय थी, और उनमें से कितनों को समय-सीमा के भीतर मिली। टीके जैसी एक बार की सेवाएँ उस महीने में गिनी जाती हैं जिसमें उनकी समय-सीमा पूरी होती है; राशन और गर्म भोजन 21 दिन या अधिक मिलने पर। सबसे कमज़ोर सेवाएँ और केंद्र सबसे ऊपर हैं।',
@@ -415,7 +424,16 @@
       'centres.empty': 'No centre has been in contact yet.',
       'centres.summary': 'Centres: {count} · no contact or new data for 7 days: {stale}',
       'centres.stale': '⚠ over 7 days',
-      'centres.clock_ahead': '⏰ phone clock {span} ahead',
+      'centres.clock_ahead': '⚠ phone clock {span} ahead',
+      'refusals.title': 'Refused contacts',
+      'refusals.intro': 'Phones or relays this relay refused, or refused changes from, and why (the last such contact of each).',
+      'refusals.when': 'When',
+      'refusals.who': 'Who',
+      'refusals.why': 'Why',
+      'refusals.empty': 'Nothing has been refused yet.',
+      'refusals.unknown': 'unknown key',
+      'refusals.contact': 'contact refused: {why}',
+      'refusals.changes': '{count} changes refused: {why}',
       'centres.tickets': 'Show tickets',
 
       'coverage.title': 'Service coverage',
@@ -526,6 +544,7 @@
     ticketsAt: null,
     ticket: null,
     centres: [],
+    refusals: [],
     sort: { key: 'deadline', dir: 1 },
     filters: null,
   };
@@ -1196,6 +1215,8 @@
     try {
       const data = await api('GET', '/api/centres');
       state.centres = (data && data.centres) || [];
+      const refused = await api('GET', '/api/refusals');
+      state.refusals = (refused && refused.refusals) || [];
       clearFlash();
     } catch (e) {
       if (state.me) flash(e.message, 'error');
@@ -1239,6 +1260,29 @@
     $('centres-empty').hidden = rows.length > 0;
     $('centres-table').hidden = rows.length === 0;
     $('centres-summary').textContent = t('centres.summary', { count: rows.length, stale });
+    renderRefusals();
+  }
+
+  function renderRefusals() {
+    const rows = state.refusals || [];
+    const body = clear($('refusals-body'));
+    for (const r of rows) {
+      const who = (r.role ? r.role + ' ' + (r.scope || '') : t('refusals.unknown')) + ' · ' + String(r.peer).slice(0, 8);
+      const why = [];
+      if (r.outcome === 'refused') why.push(t('refusals.contact', { why: r.reason || '' }));
+      if (r.changes_refused > 0) why.push(t('refusals.changes', { count: r.changes_refused, why: (r.refusals || []).join('; ') }));
+      body.append(
+        el(
+          'tr',
+          {},
+          el('td', { text: fmtDate(r.at) }),
+          el('td', { class: 'centre', text: who }),
+          el('td', { text: why.join(' · ') })
+        )
+      );
+    }
+    $('refusals-empty').hidden = rows.length > 0;
+    $('refusals-table').hidden = rows.length === 0;
   }
 
   function ticketsOf(awc) {
