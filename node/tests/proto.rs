@@ -5,7 +5,7 @@ mod fixture;
 
 use fixture::*;
 use sampark_crdt::ticket::{self, Deadlines, Status};
-use sampark_crdt::{DocId, Timestamp};
+use sampark_crdt::{DocId, Revocation, Timestamp};
 use sampark_node::proto::{Config, In, Local, Message, Out, Outcome, Session};
 
 fn held(node: &sampark_node::proto::MemoryNode) -> Vec<DocId> {
@@ -128,14 +128,7 @@ fn peers_without_certificates_or_speaking_another_version_are_refused() {
     let now = T0.plus_hours(1);
     let relay = block.node(&block.relay);
     let mut s = Session::new(block.sevika.public(), Config::default(), now);
-    let hello = Message::Hello {
-        version: 99,
-        chain: vec![],
-        revocations: vec![],
-        clock: Default::default(),
-        keep_registers: false,
-        want_receipts: vec![],
-    };
+    let hello = Message::Hello { version: 99, chain: vec![], keep_registers: false };
     let outs = s.handle(In::Frame(hello.encode()), &relay, now);
     let refusal = outs.iter().find_map(|o| match o {
         Out::Send(f) => Message::decode(f).ok(),
@@ -169,15 +162,57 @@ fn a_silent_peer_times_out() {
     let hello = Message::Hello {
         version: sampark_node::proto::message::VERSION,
         chain: block.node(&block.sevika).chain(),
-        revocations: Vec::new(),
-        clock: sampark_crdt::Hlc::default(),
         keep_registers: false,
-        want_receipts: Vec::new(),
     };
     s.handle(In::Frame(hello.encode()), &relay, now);
     assert!(s.handle(In::Tick, &relay, Timestamp(now.0 + 30_000)).is_empty());
     let outs = s.handle(In::Tick, &relay, Timestamp(now.0 + 61_000));
     assert!(outs.iter().any(|o| matches!(o, Out::Finished(sum) if sum.outcome == Outcome::TimedOut)));
+}
+
+#[test]
+fn before_the_peer_is_checked_a_node_says_only_who_it_is() {
+    let block = Block::new();
+    // A phone that knows a revocation (with its reason) and holds a ticket no receipt covers.
+    let mut phone = block.node(&block.sevika);
+    raise(&mut phone, &block.sevika, AWC, 0);
+    let revoked = Revocation::sign(&block.relay.keypair, block.sevika2.public(), T0, "फ़ोन खो गया");
+    phone.trust_mut().add_revocation(revoked).unwrap();
+    let now = T0.plus_hours(1);
+    let frames = |outs: &[Out]| -> Vec<Message> {
+        outs.iter()
+            .filter_map(|o| match o {
+                Out::Send(f) => Some(Message::decode(f).unwrap()),
+                _ => None,
+            })
+            .collect()
+    };
+
+    // Its first words are its hello: chain and version, no revocation, no document.
+    let mut s = Session::new(block.stranger.public(), Config::default(), now);
+    let first = frames(&s.handle(In::Connected, &phone, now));
+    assert!(matches!(first.as_slice(), [Message::Hello { .. }]), "{first:?}");
+    let Message::Hello { chain, .. } = &first[0] else { unreachable!() };
+    assert_eq!(chain, &phone.chain());
+
+    // A stranger's hello (no certificate here) gets a refusal and nothing else.
+    let stranger =
+        Message::Hello { version: sampark_node::proto::message::VERSION, chain: vec![], keep_registers: false };
+    let answer = frames(&s.handle(In::Frame(stranger.encode()), &phone, now));
+    assert!(matches!(answer.as_slice(), [Message::Refuse { .. }]), "{answer:?}");
+
+    // The relay's hello, whose chain counts: now the revocation and the receipts wanted follow.
+    let relay = block.node(&block.relay);
+    let mut s = Session::new(block.relay.public(), Config::default(), now);
+    s.handle(In::Connected, &phone, now);
+    let relay_hello =
+        Message::Hello { version: sampark_node::proto::message::VERSION, chain: relay.chain(), keep_registers: false };
+    let answer = frames(&s.handle(In::Frame(relay_hello.encode()), &phone, now));
+    assert!(
+        answer.iter().any(|m| matches!(m, Message::Trust { revocations, .. } if revocations.len() == 1)),
+        "{answer:?}"
+    );
+    assert!(answer.iter().any(|m| matches!(m, Message::WantReceipts(docs) if docs.len() == 1)), "{answer:?}");
 }
 
 #[test]

@@ -9,12 +9,12 @@
 use automerge::ChangeHash;
 use sampark_crdt::codec::{DecodeError, Reader, Writer};
 use sampark_crdt::docid::MAX_DOC_ID_LEN;
-use sampark_crdt::{Certificate, DocId, Hlc, Receipt, Revocation, SignedChange};
+use sampark_crdt::{Certificate, DocId, Receipt, Revocation, SignedChange};
 
 use super::reconcile::{Fingerprint, Prefix};
 
 /// The protocol version this code speaks.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 /// Largest frame either side sends or accepts, in bytes.
 pub const MAX_FRAME: usize = 1024 * 1024;
 /// Most certificates or revocations in one message.
@@ -23,7 +23,7 @@ pub const MAX_TRUST_RECORDS: usize = 512;
 pub const MAX_PREFIXES: usize = 1024;
 /// Most documents listed in one items, offer or want message.
 pub const MAX_DOCS: usize = 4096;
-/// Most documents a hello asks receipts for.
+/// Most documents a want-receipts message names.
 pub const MAX_WANT_RECEIPTS: usize = 64;
 /// Most heads of one document (concurrent writers not yet merged).
 pub const MAX_HEADS: usize = 1024;
@@ -56,23 +56,21 @@ pub type ShortEntry = ([u8; 8], [u8; 8]);
 /// One message of a contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    /// First message each way: who I am (my certificate chain), the revocations I know, my clock.
+    /// First message each way: who I am (my certificate chain), and only what a peer needs
+    /// before it has checked that chain. What the sender knows and holds (revocations, its
+    /// documents) follows only once it has found the receiver's certificate good.
     Hello {
         /// The sender's protocol version.
         version: u16,
         /// The sender's certificates, root first.
         chain: Vec<Certificate>,
-        /// Revocations the sender knows.
-        revocations: Vec<Revocation>,
-        /// The sender's hybrid logical clock.
-        clock: Hlc,
         /// A district relay or state hub: it keeps registers as well as tickets.
         keep_registers: bool,
-        /// The sender's own documents that no relay's receipt covers yet (a phone's; at most
-        /// [`MAX_WANT_RECEIPTS`]): a relay that holds them answers with its receipts even when
-        /// nothing moves in the contact.
-        want_receipts: Vec<DocId>,
     },
+    /// The sender's own documents that no relay's receipt covers yet (a phone's; at most
+    /// [`MAX_WANT_RECEIPTS`]): a relay that holds them answers with its receipts even when
+    /// nothing moves in the contact. Sent after the hellos, to a peer whose certificate counts.
+    WantReceipts(Vec<DocId>),
     /// The sender will not go on, and why (read by people in logs and `sync` summaries).
     Refuse {
         /// Why.
@@ -123,6 +121,7 @@ const DONE: u8 = 9;
 const HEADS: u8 = 10;
 const ACK: u8 = 11;
 const RECEIPTS: u8 = 12;
+const WANT_RECEIPTS: u8 = 13;
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -203,6 +202,7 @@ pub fn name_of_frame(frame: &[u8]) -> &'static str {
         Some(&HEADS) => "heads",
         Some(&ACK) => "ack",
         Some(&RECEIPTS) => "receipts",
+        Some(&WANT_RECEIPTS) => "want-receipts",
         _ => "unknown",
     }
 }
@@ -229,6 +229,7 @@ impl Message {
             Message::Done => DONE,
             Message::Ack => ACK,
             Message::Receipts(_) => RECEIPTS,
+            Message::WantReceipts(_) => WANT_RECEIPTS,
         }
     }
 
@@ -237,12 +238,14 @@ impl Message {
         let mut w = Writer::new();
         w.u8(self.tag());
         match self {
-            Message::Hello { version, chain, revocations, clock, keep_registers, want_receipts } => {
+            Message::Hello { version, chain, keep_registers } => {
                 w.u32(u32::from(*version));
-                write_trust(&mut w, chain, revocations);
-                w.i64(clock.wall).u32(clock.logical).bool(*keep_registers);
-                w.u32(count(want_receipts.len()));
-                for doc in want_receipts {
+                write_trust(&mut w, chain, &[]);
+                w.bool(*keep_registers);
+            }
+            Message::WantReceipts(docs) => {
+                w.u32(count(docs.len()));
+                for doc in docs {
                     w.str(&doc.to_string());
                 }
             }
@@ -295,14 +298,24 @@ impl Message {
         let message = match r.u8("message type")? {
             HELLO => {
                 let version = u16::try_from(r.u32("version")?).unwrap_or(u16::MAX);
+                if version != VERSION {
+                    // Another version's hello may be laid out differently: read only its version,
+                    // so that the session can say which it is.
+                    return Ok(Message::Hello { version, chain: Vec::new(), keep_registers: false });
+                }
                 let (chain, revocations) = read_trust(&mut r)?;
-                let clock = Hlc { wall: r.i64("clock wall")?, logical: r.u32("clock logical")? };
+                if !revocations.is_empty() {
+                    return Err(DecodeError::invalid("hello", "a hello carries no revocations".to_string()));
+                }
                 let keep_registers = r.bool("keep registers")?;
+                Message::Hello { version, chain, keep_registers }
+            }
+            WANT_RECEIPTS => {
                 let n = read_count(&mut r, MAX_WANT_RECEIPTS, "documents wanting receipts")?;
-                let want_receipts = (0..n)
+                let docs = (0..n)
                     .map(|_| DocId::parse(r.str(MAX_DOC_ID_LEN, "document id")?))
                     .collect::<Result<_, DecodeError>>()?;
-                Message::Hello { version, chain, revocations, clock, keep_registers, want_receipts }
+                Message::WantReceipts(docs)
             }
             REFUSE => Message::Refuse { reason: r.str(MAX_REASON, "reason")?.to_owned() },
             FINGERPRINTS => {
@@ -363,11 +376,56 @@ mod tests {
             Message::Ack,
             Message::Receipts(vec![]),
             Message::Trust { certificates: vec![], revocations: vec![] },
+            Message::WantReceipts(vec![]),
+            Message::Hello { version: VERSION, chain: vec![], keep_registers: true },
         ];
         for m in messages {
             assert_eq!(name_of_frame(&m.encode()), m.name());
         }
         assert_eq!(name_of_frame(&[]), "unknown");
         assert_eq!(name_of_frame(&[200]), "unknown");
+    }
+
+    #[test]
+    fn messages_round_trip_and_damaged_frames_are_refused() {
+        let doc = DocId::parse("BR/DBG/P07/S03/A0412:growth/2026-11").unwrap();
+        let messages = [
+            Message::Hello { version: VERSION, chain: vec![], keep_registers: true },
+            Message::WantReceipts(vec![doc.clone(), doc]),
+            Message::Refuse { reason: "इस नोड का प्रमाणपत्र नहीं".into() },
+            Message::Done,
+        ];
+        for m in messages {
+            let bytes = m.encode();
+            assert_eq!(Message::decode(&bytes).unwrap(), m);
+            for cut in 0..bytes.len() {
+                assert!(Message::decode(&bytes[..cut]).is_err(), "{m:?} cut at {cut}");
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(Message::decode(&longer).is_err(), "{m:?} with a trailing byte");
+        }
+        // Another version's hello reads as that version only, so the session can name it.
+        let mut old = vec![HELLO];
+        old.extend_from_slice(&2u32.to_le_bytes());
+        old.extend_from_slice(&[1, 2, 3]);
+        assert_eq!(Message::decode(&old).unwrap(), Message::Hello { version: 2, chain: vec![], keep_registers: false });
+    }
+
+    #[test]
+    fn decoding_random_bytes_never_panics() {
+        // A fixed-seed xorshift walk over frames of every message type, cut and garbled.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 96) as usize;
+            let mut frame: Vec<u8> = (0..len).map(|i| (x >> (i % 56)) as u8).collect();
+            if let Some(first) = frame.first_mut() {
+                *first = (x % 16) as u8;
+            }
+            let _ = Message::decode(&frame);
+        }
     }
 }

@@ -252,7 +252,7 @@ impl Session {
             return out;
         }
         match input {
-            In::Connected => self.hello(local, now, &mut out),
+            In::Connected => self.hello(local, &mut out),
             In::Tick => {
                 let limit =
                     if self.phase == Phase::New { self.config.hello_timeout_ms } else { self.config.idle_timeout_ms };
@@ -295,20 +295,25 @@ impl Session {
         self.finish(Outcome::Refused(reason), out);
     }
 
-    fn hello(&mut self, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
-        let revocations: Vec<Revocation> = local.trust().revocations().take(MAX_TRUST_RECORDS).cloned().collect();
-        let clock = sampark_crdt::Hlc { wall: local.clock(now).0, logical: 0 };
-        let keep_registers = self.config.keep_registers;
-        let want_receipts = wanting_receipts(local, local.clock(now));
-        let message = Message::Hello {
-            version: VERSION,
-            chain: local.chain(),
-            revocations,
-            clock,
-            keep_registers,
-            want_receipts,
-        };
+    /// Says who this node is, and nothing more: what it knows and holds waits for the peer's
+    /// certificate ([`Session::welcome`]).
+    fn hello(&mut self, local: &dyn Local, out: &mut Vec<Out>) {
+        let message =
+            Message::Hello { version: VERSION, chain: local.chain(), keep_registers: self.config.keep_registers };
         self.send(&message, out);
+    }
+
+    /// What this node tells a peer whose certificate counts: the revocations it knows, and its
+    /// own documents that want receipts.
+    fn welcome(&mut self, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
+        let revocations: Vec<Revocation> = local.trust().revocations().take(MAX_TRUST_RECORDS).cloned().collect();
+        if !revocations.is_empty() {
+            self.send(&Message::Trust { certificates: Vec::new(), revocations }, out);
+        }
+        let want_receipts = wanting_receipts(local, now);
+        if !want_receipts.is_empty() {
+            self.send(&Message::WantReceipts(want_receipts), out);
+        }
     }
 
     fn receive(&mut self, message: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
@@ -324,6 +329,13 @@ impl Session {
             (Phase::Syncing, Message::Want(docs)) => self.on_want(docs, local),
             (Phase::Syncing, Message::Trust { certificates, revocations }) => {
                 self.learn(certificates, revocations, local, out);
+            }
+            (Phase::Syncing, Message::WantReceipts(docs)) => {
+                // At most MAX_WANT_RECEIPTS in a contact, however many such messages come.
+                let (mine, theirs) = (&self.mine, &self.theirs);
+                let room = MAX_WANT_RECEIPTS.saturating_sub(self.wants_receipts.len());
+                let wanted = docs.into_iter().filter(|d| policy::shared(mine, theirs, d)).take(room);
+                self.wants_receipts.extend(wanted);
             }
             (Phase::Syncing, Message::Changes(changes)) => self.on_changes(changes, local, out),
             (Phase::Syncing, Message::Done) => {
@@ -382,9 +394,7 @@ impl Session {
 
     /// Answers the peer's hello: checks it, then starts reconciling and offering.
     fn start(&mut self, hello: Message, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
-        let Message::Hello { version, chain, revocations, keep_registers: their_keep_registers, want_receipts, .. } =
-            hello
-        else {
+        let Message::Hello { version, chain, keep_registers: their_keep_registers } = hello else {
             return;
         };
         if version != VERSION {
@@ -395,7 +405,7 @@ impl Session {
         self.phase = Phase::Syncing;
         // What a peer teaches is stored only once its own certificate is found to count: a
         // stranger's certificates from another root must not fill the node's store.
-        let learnt = self.learn_into_view(chain, revocations, local);
+        let learnt = self.learn_into_view(chain, Vec::new(), local);
         let trust = Session::trust(&self.learnt, local);
         let mine = Side { grants: trust.grants(&local.key(), now), keep_registers: self.config.keep_registers };
         let theirs = Side { grants: trust.grants(&self.peer, now), keep_registers: their_keep_registers };
@@ -408,8 +418,7 @@ impl Session {
             return self.refuse("this node has no valid certificate; enrol it first".into(), out);
         }
         self.peer_knows.insert(self.peer);
-        self.wants_receipts =
-            want_receipts.into_iter().filter(|d| policy::shared(&mine, &theirs, d)).take(MAX_WANT_RECEIPTS).collect();
+        self.welcome(local, now, out);
         let (shared, others): (Vec<_>, Vec<_>) =
             local.documents().into_iter().partition(|(d, _)| policy::shared(&mine, &theirs, d));
         self.index = Index::new(shared);
