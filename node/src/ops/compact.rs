@@ -13,7 +13,9 @@
 //! - **What a phone carries for others is not folded here:** it is kept signed until a receipt
 //!   shows it arrived, and then a ticket is dropped whole and a register folded at once (see
 //!   [`super::sync`]). The tickets of the other centres of a sevika's sector, which she keeps,
-//!   stay signed: she passes their answers on to the phone that raised them.
+//!   stay signed: she passes their answers on to the phone that raised them, until they have
+//!   been closed for [`policy::SECTOR_TICKET_RETENTION_MS`]; then compaction lets them go
+//!   ([`policy::retires`]), and no contact brings them back.
 
 use std::collections::BTreeSet;
 
@@ -35,6 +37,9 @@ pub struct Compacted {
     pub changes_kept: usize,
     /// Records found damaged on the way (and removed: fetched again at the next contact).
     pub damaged: usize,
+    /// Tickets of other centres of the sector let go, closed for longer than the retention.
+    #[serde(default)]
+    pub tickets_retired: usize,
     /// Bytes the store took on disk before.
     pub bytes_before: u64,
     /// Bytes it takes now.
@@ -68,6 +73,14 @@ impl Node {
         let grants = self.scope_grants();
         let phone = !policy::is_relay(&grants);
         let (mut documents, mut changes_folded, mut damaged) = (0, 0, 0);
+        let now = self.now();
+        let retired: Vec<_> =
+            self.docs.keys().filter(|id| policy::retires(&grants, id, || self.closed_at(id), now)).cloned().collect();
+        for id in &retired {
+            self.store.remove_document(id)?;
+            self.docs.remove(id);
+            tracing::info!(doc = %id, "a sector ticket closed long ago let go");
+        }
         if phone {
             let own: Vec<_> = self.docs.iter().filter(|(id, _)| policy::owns(&grants, id)).collect();
             let plans: Vec<_> = own.into_iter().map(|(id, doc)| (id.clone(), receipted(self, doc))).collect();
@@ -84,6 +97,14 @@ impl Node {
         let rewritten = self.store.rewrite()?;
         damaged += rewritten.damaged.len();
         let changes_kept = self.store.change_count()?;
-        Ok(Compacted { documents, changes_folded, changes_kept, damaged, bytes_before, bytes_after: rewritten.after })
+        Ok(Compacted {
+            documents,
+            changes_folded,
+            changes_kept,
+            damaged,
+            tickets_retired: retired.len(),
+            bytes_before,
+            bytes_after: rewritten.after,
+        })
     }
 }

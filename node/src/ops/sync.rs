@@ -458,6 +458,10 @@ impl Local for Node {
         self.receipts_of(doc).to_vec()
     }
 
+    fn closed_at(&self, doc: &DocId) -> Option<Timestamp> {
+        self.closed_at(doc)
+    }
+
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();

@@ -218,6 +218,57 @@ fn the_raiser_reopens_and_confirms_a_resolution() {
     assert_eq!(changes, 5, "the refused comment was not stored");
 }
 
+fn after_retention() -> Timestamp {
+    T0.plus_days(91)
+}
+
+#[test]
+fn a_sector_mate_lets_a_ticket_closed_long_ago_go_and_no_contact_brings_it_back() {
+    use sampark_crdt::ticket::{self, Action};
+    use sampark_crdt::{Author, Hlc};
+
+    let mut block = Block::new();
+    let mut raiser = block.phone("raiser", "BR/DBG/P07/S03/A0412", T0, at_t0);
+    let mut mate = block.phone("mate", "BR/DBG/P07/S03/A0413", T0, at_t0);
+    let operator = Author::new(Keypair::from_secret([40; 32]), [40; 8]);
+    block.trust.add_certificate(cert(&block.relay, operator.public(), Role::Operator, "BR/DBG/P07")).unwrap();
+    for node in [&mut raiser, &mut mate] {
+        node.learn(block.trust.chain_of(&operator.public()), vec![]).unwrap();
+    }
+    // One ticket resolved by the block's operator and confirmed (closed); one still open.
+    let closed = raise(&mut raiser, "लॉगिन नहीं");
+    let still_open = raise(&mut raiser, "सिंक धीमा");
+    let doc = raiser.find_ticket(&closed).unwrap();
+    let mut replica = raiser.document(&doc).unwrap().clone();
+    let hlc = Hlc { wall: T0.0 + 60_000, logical: 0 };
+    let resolution = Action::Resolved { text: "नया पासवर्ड भेजा".into() };
+    let signed = ticket::append(&mut replica, &operator, resolution, hlc, &block.trust).unwrap();
+    let verified = sampark_crdt::verify(&signed, raiser.trust_store()).unwrap();
+    raiser.deliver(vec![(signed, verified)]).unwrap();
+    assert_eq!(raiser.confirm(&closed).unwrap().status, "closed");
+
+    // The mate keeps both (her sector's), and compaction today lets neither go.
+    meet(&mut raiser, &mut mate, T0);
+    let held = |n: &Node| n.tickets().iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+    assert_eq!(held(&mate).len(), 2);
+    assert_eq!(mate.compact().unwrap().tickets_retired, 0);
+
+    // 91 days later the closed one goes; the open one stays; the raiser keeps both.
+    let home = mate.home().clone();
+    drop(mate);
+    let mut mate = Node::open(&home).unwrap().with_clock(after_retention);
+    let compacted = mate.compact().unwrap();
+    assert_eq!(compacted.tickets_retired, 1);
+    assert_eq!(held(&mate), vec![still_open.clone()]);
+    assert!(mate.store().changes(&doc).unwrap().value.is_empty(), "nothing of it is left in the store");
+
+    // Meeting the raiser again brings nothing back: both judge it retired from their copies.
+    let (to_raiser, to_mate) = meet(&mut raiser, &mut mate, after_retention());
+    assert_eq!((to_raiser, to_mate), (0, 0));
+    assert_eq!(held(&mate), vec![still_open]);
+    assert_eq!(held(&raiser).len(), 2, "the raiser keeps her own for good");
+}
+
 #[test]
 fn a_supervisor_names_the_centre_and_a_relay_records_nothing() {
     let mut block = Block::new();

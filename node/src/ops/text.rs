@@ -90,6 +90,7 @@ pub enum Msg {
     ClockWrong,
     AadhaarMasked,
     Compacted,
+    Retired,
     Folded,
     Kept,
     Disk,
@@ -158,6 +159,10 @@ impl Msg {
                 "note: the full Aadhaar number in the text was masked to its last 4 digits (XXXX XXXX 1234); never write a full Aadhaar number",
             ),
             Msg::Compacted => ("भंडार छोटा किया", "store compacted"),
+            Msg::Retired => (
+                "सेक्टर के दूसरे केंद्रों के 90 दिन से ज़्यादा पहले बंद हुए टिकट हटाए",
+                "tickets of other centres of the sector closed over 90 days ago let go",
+            ),
             Msg::Folded => ("हस्ताक्षरित बदलाव स्नैपशॉट में मिलाए", "signed changes folded into snapshots"),
             Msg::Kept => ("रखे", "kept"),
             Msg::Disk => ("डिस्क", "disk"),
@@ -320,7 +325,7 @@ fn due(v: &DueView, lang: Lang) -> String {
 
 fn compacted(c: &Compacted, lang: Lang) -> String {
     let mb = |bytes: u64| format!("{:.2} MB", bytes as f64 / 1e6);
-    format!(
+    let mut o = format!(
         "{}: {} {}, {} {} ({} {})\n{}: {} → {}\n",
         Msg::Compacted.t(lang),
         c.documents,
@@ -332,7 +337,11 @@ fn compacted(c: &Compacted, lang: Lang) -> String {
         Msg::Disk.t(lang),
         mb(c.bytes_before),
         mb(c.bytes_after)
-    )
+    );
+    if c.tickets_retired > 0 {
+        let _ = writeln!(o, "{}: {}", Msg::Retired.t(lang), c.tickets_retired);
+    }
+    o
 }
 
 /// What `init` prints.

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use sampark_crdt::ticket::{self, Action, Category, Outcome, Status, TicketError, TicketState, TimelineEntry};
-use sampark_crdt::{Author, DocId, DocKind, Hlc};
+use sampark_crdt::{Author, DocId, DocKind, Hlc, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::{Node, OpError, person_scope};
@@ -301,6 +301,15 @@ impl Node {
     fn of_sector_mate(&self, doc: &DocId) -> bool {
         let grants = self.scope_grants();
         policy::keeps(&grants, doc) && !policy::owns(&grants, doc)
+    }
+
+    /// When ticket `id` was closed (its last event's time), if it is held and closed.
+    pub fn closed_at(&self, id: &DocId) -> Option<Timestamp> {
+        if !id.kind.is_ticket() {
+            return None;
+        }
+        let state = self.state(id).ok()?;
+        (state.status == Status::Closed).then(|| state.timeline.iter().map(|e| e.hlc.timestamp()).max()).flatten()
     }
 
     /// The derived state of ticket `id`, under this node's deadlines.

@@ -37,6 +37,12 @@ pub trait Local {
     fn clock(&self, wall: Timestamp) -> Timestamp {
         wall
     }
+    /// When ticket `doc` was closed (its last event's time), if it is held and closed; for
+    /// [`super::policy::retires`].
+    fn closed_at(&self, doc: &DocId) -> Option<Timestamp> {
+        let _ = doc;
+        None
+    }
     /// The relays' receipts this node holds for `doc`, newest of each relay.
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
         let _ = doc;

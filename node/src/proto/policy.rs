@@ -12,11 +12,16 @@
 //!   another phone gives it, toward the block relay. It takes nothing to carry from a relay: what
 //!   a relay has is already upstream.
 //!
+//! - A sevika **retires** a ticket of another centre of her sector once it has been closed for
+//!   [`SECTOR_TICKET_RETENTION_MS`] ([`retires`]): its answer has long reached the raiser, who
+//!   keeps it for good, as the relay does. Both sides of a contact judge it from their own copy of
+//!   the ticket, so neither sends it to a phone that no longer keeps it.
+//!
 //! In a contact, the documents both sides keep are *shared*: they are reconciled both ways, so
 //! after the contact both hold the same version. Everything else one side holds that the other
 //! keeps or carries is *offered* one way.
 
-use sampark_crdt::{DocId, DocKind, Grant, Level, Role};
+use sampark_crdt::{DocId, DocKind, Grant, Level, Role, Timestamp};
 
 /// True when `doc` belongs to the scope of a node holding `grants`: its own centre's for a
 /// sevika, its sector's or subtree's for a supervisor or relay. What it owns it keeps, asks
@@ -33,6 +38,19 @@ pub fn owns(grants: &[Grant], doc: &DocId) -> bool {
 /// `doc` is a ticket of her sector (see the module docs).
 pub fn keeps(grants: &[Grant], doc: &DocId) -> bool {
     owns(grants, doc) || (doc.kind.is_ticket() && grants.iter().any(|g| sector_mates(g, doc)))
+}
+
+/// How long a sevika's phone keeps a closed ticket of another centre of her sector: 90 days.
+pub const SECTOR_TICKET_RETENTION_MS: i64 = 90 * Timestamp::DAY;
+
+/// True when a node holding `grants` no longer keeps `doc`, a ticket of another centre of its
+/// sector that closed at `closed_at` (its last event's time, `None` while not closed), judged at
+/// `now`. `closed_at` is asked for only when the rest holds.
+pub fn retires(grants: &[Grant], doc: &DocId, closed_at: impl FnOnce() -> Option<Timestamp>, now: Timestamp) -> bool {
+    doc.kind.is_ticket()
+        && keeps(grants, doc)
+        && !owns(grants, doc)
+        && closed_at().is_some_and(|t| now.0.saturating_sub(t.0) > SECTOR_TICKET_RETENTION_MS)
 }
 
 /// True when `g` is a sevika's and `doc` belongs to her sector (another centre of it, or the

@@ -184,6 +184,8 @@ pub struct Session {
     peer_done: bool,
     peer_acked: bool,
     last_heard: Timestamp,
+    /// The time the session judges at (set when the peer's hello is checked).
+    now: Timestamp,
     summary: Summary,
 }
 
@@ -214,6 +216,7 @@ impl Session {
             peer_done: false,
             peer_acked: false,
             last_heard: now,
+            now,
             summary: Summary { peer: peer.short(), ..Summary::default() },
         }
     }
@@ -419,8 +422,12 @@ impl Session {
         }
         self.peer_knows.insert(self.peer);
         self.welcome(local, now, out);
-        let (shared, others): (Vec<_>, Vec<_>) =
-            local.documents().into_iter().partition(|(d, _)| policy::shared(&mine, &theirs, d));
+        self.now = now;
+        let (shared, others): (Vec<_>, Vec<_>) = local
+            .documents()
+            .into_iter()
+            .filter(|(d, _)| !retired(&mine, &theirs, d, local, now))
+            .partition(|(d, _)| policy::shared(&mine, &theirs, d));
         self.index = Index::new(shared);
         let root = Prefix::root();
         let fingerprint = self.index.fingerprint(&root);
@@ -552,6 +559,7 @@ impl Session {
         let want: Vec<DocHeads> = docs
             .into_iter()
             .filter(|d| policy::takes(&self.mine, &self.theirs, &d.doc))
+            .filter(|d| !retired(&self.mine, &self.theirs, &d.doc, local, self.now))
             .filter(|d| !d.heads.iter().all(|h| local.has_change(&d.doc, h)))
             .filter(|d| !local.receipts(&d.doc).iter().any(|r| d.heads.iter().all(|h| r.heads.contains(h))))
             .map(|d| DocHeads {
@@ -579,6 +587,9 @@ impl Session {
         let trust = Session::trust(&self.learnt, local);
         let mut accepted = Vec::new();
         for signed in changes {
+            if retired(&self.mine, &self.theirs, &signed.doc, local, self.now) {
+                continue;
+            }
             if !policy::takes(&self.mine, &self.theirs, &signed.doc) {
                 self.summary.refused(format!("{} is not a document this node takes from this peer", signed.doc));
                 continue;
@@ -728,6 +739,13 @@ impl Session {
         let message = Message::Changes(std::mem::take(batch));
         self.send(&message, out);
     }
+}
+
+/// True when either side has retired `doc` (a closed ticket of another centre of its sector,
+/// see [`policy::retires`]), judged from this node's copy: it is neither reconciled, offered
+/// nor taken.
+fn retired(mine: &Side, theirs: &Side, doc: &DocId, local: &dyn Local, now: Timestamp) -> bool {
+    [mine, theirs].iter().any(|side| policy::retires(&side.grants, doc, || local.closed_at(doc), now))
 }
 
 /// The first 8 bytes of the hashes of `doc`'s latest changes.
