@@ -15,7 +15,8 @@
 //! Who may hold a connection is decided by [`admission`]: keys the node knows to hold a
 //! certificate, and strangers in a smaller, per-address share. A stranger must start a contact
 //! within [`STRANGER_GRACE`]; a peer whose contact ends while its key still holds no certificate
-//! that counts (refused, silent, malformed) is disconnected at once and banned for a while.
+//! that counts is disconnected at once, and banned for a while if it was refused (no valid
+//! certificate, malformed) or fell silent.
 
 pub mod admission;
 pub mod contact;
@@ -35,7 +36,7 @@ use thiserror::Error;
 use tokio::task::JoinSet;
 
 use crate::identity::{key_of_peer, libp2p_keypair};
-use crate::proto::{Config as SessionConfig, Summary};
+use crate::proto::{Config as SessionConfig, Outcome, Summary};
 use contact::Node;
 use sampark_crdt::Keypair;
 
@@ -316,15 +317,19 @@ impl<N: Node + 'static> Net<N> {
     }
 
     /// After a contact: the peer taught its certificate, or it is dropped and banned.
+    /// After a contact: a peer whose key now holds a certificate that counts is known; any other
+    /// is disconnected, and banned if this side refused it or it fell silent (a link that broke
+    /// is no fault of a new phone on 2G, which may try again at once).
     fn after_contact(&mut self, peer: PeerId, summary: &Summary) {
         self.refresh_known();
+        self.strangers.remove(&peer);
         if self.swarm.behaviour().admission.is_known(&peer) {
-            self.strangers.remove(&peer);
             return;
         }
-        let ban = self.swarm.behaviour_mut().admission.ban(peer, Instant::now());
-        tracing::info!(%peer, outcome = ?summary.outcome, ban_s = ban.as_secs(), "peer without a valid certificate: disconnected");
-        self.strangers.remove(&peer);
+        let misbehaved = matches!(summary.outcome, Outcome::Refused(_) | Outcome::TimedOut);
+        let ban = misbehaved.then(|| self.swarm.behaviour_mut().admission.ban(peer, Instant::now()));
+        let ban_s = ban.map(|b| b.as_secs());
+        tracing::info!(%peer, outcome = ?summary.outcome, ?ban_s, "peer without a valid certificate: disconnected");
         let _ = self.swarm.disconnect_peer_id(peer);
     }
 
