@@ -116,6 +116,32 @@ impl Receipt {
     }
 }
 
+impl Receipt {
+    /// Vouches in `trust` for every change this receipt names (see [`crate::trust`]: what a relay
+    /// held stands whatever revocation comes later). Call it only for a receipt that verified.
+    pub fn vouch(&self, trust: &mut TrustStore) {
+        for h in &self.heads {
+            trust.vouch_change(*h);
+        }
+    }
+}
+
+/// Vouches in `trust` for the statements of the changes among `hashes` that `doc` holds and
+/// `trust` vouches for: each one's author at its time, so that deriving a ticket's state judges
+/// their events as the receipt's relay did.
+pub fn vouch_held(trust: &mut TrustStore, doc: &crate::Document, hashes: impl IntoIterator<Item = ChangeHash>) {
+    for h in hashes {
+        if !trust.is_vouched_change(&h) {
+            continue;
+        }
+        if let Some(meta) = doc.automerge().get_change_meta_by_hash(&h)
+            && let Some(author) = PublicKey::of_actor(&meta.actor)
+        {
+            trust.vouch_statement(author, Timestamp(meta.timestamp));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,9 +20,19 @@
 //!
 //! Times are the signer's claims (a change's timestamp, an event's clock), so a stolen key can
 //! backdate; `docs/data-model.md` discusses what that allows.
+//!
+//! **Revocations and receipts.** A revocation's `revoked_at` is its issuer's claim too, and an
+//! operator who dates it back (to the day the phone was lost, say) would otherwise erase what the
+//! phone rightly sent before anyone knew. So what a relay accepted before it learnt of a
+//! revocation stays valid: a change *vouched for* ([`TrustStore::vouch_change`]) — named by a
+//! relay's receipt, or held by a relay when it learnt the revocation — is judged as though its
+//! author were not revoked, and so are the statements it carries (its author at its time,
+//! [`TrustStore::vouch_statement`]). Certificates' windows and the rest of the chain still
+//! apply. Replicas that know the same receipts decide the same way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use automerge::ChangeHash;
 use thiserror::Error;
 
 use crate::cert::{Certificate, Revocation, Role};
@@ -63,12 +73,22 @@ pub struct TrustStore {
     root: PublicKey,
     certs: BTreeMap<PublicKey, Vec<Certificate>>,
     revocations: BTreeMap<PublicKey, Vec<Revocation>>,
+    /// Changes vouched for (see the module docs).
+    vouched_changes: BTreeSet<ChangeHash>,
+    /// Statements vouched for: the author and time of each vouched change this replica holds.
+    vouched: BTreeSet<(PublicKey, Timestamp)>,
 }
 
 impl TrustStore {
     /// A store that trusts `root` and knows nothing else yet.
     pub fn new(root: PublicKey) -> TrustStore {
-        TrustStore { root, certs: BTreeMap::new(), revocations: BTreeMap::new() }
+        TrustStore {
+            root,
+            certs: BTreeMap::new(),
+            revocations: BTreeMap::new(),
+            vouched_changes: BTreeSet::new(),
+            vouched: BTreeSet::new(),
+        }
     }
 
     /// The pinned root key.
@@ -113,6 +133,32 @@ impl TrustStore {
         Ok(true)
     }
 
+    /// Vouches for the change `hash`: a relay's receipt names it, or a relay held it when it
+    /// learnt of a revocation of its author. Returns `false` if it was vouched for already.
+    pub fn vouch_change(&mut self, hash: ChangeHash) -> bool {
+        self.vouched_changes.insert(hash)
+    }
+
+    /// True when the change `hash` is vouched for.
+    pub fn is_vouched_change(&self, hash: &ChangeHash) -> bool {
+        self.vouched_changes.contains(hash)
+    }
+
+    /// Every change vouched for.
+    pub fn vouched_changes(&self) -> impl Iterator<Item = &ChangeHash> {
+        self.vouched_changes.iter()
+    }
+
+    /// Vouches for what `key` signed at `at` (the author and time of a vouched change held here).
+    pub fn vouch_statement(&mut self, key: PublicKey, at: Timestamp) {
+        self.vouched.insert((key, at));
+    }
+
+    /// True when what `key` signed at `at` is vouched for.
+    pub fn is_vouched(&self, key: &PublicKey, at: Timestamp) -> bool {
+        self.vouched.contains(&(*key, at))
+    }
+
     /// True when this exact certificate (signature and all) is known.
     pub fn knows_certificate(&self, cert: &Certificate) -> bool {
         self.certs.get(&cert.subject).is_some_and(|known| known.contains(cert))
@@ -154,6 +200,16 @@ impl TrustStore {
             .collect()
     }
 
+    /// The roles `key` holds at `at` for a vouched statement: as [`TrustStore::grants`], except
+    /// that revocations of `key` itself do not apply (see the module docs).
+    pub fn grants_vouched(&self, key: &PublicKey, at: Timestamp) -> Vec<Grant> {
+        self.certificates_of(key)
+            .iter()
+            .filter(|c| c.valid_at(at) && self.counts_issued(c, at, 0))
+            .map(|c| Grant { role: c.role, scope: c.scope.clone() })
+            .collect()
+    }
+
     /// The earliest time from which `key` is revoked by a revocation that counts.
     pub fn revoked_from(&self, key: &PublicKey) -> Option<Timestamp> {
         self.revocations.get(key)?.iter().filter(|r| self.revocation_counts(r, 0)).map(|r| r.revoked_at).min()
@@ -162,6 +218,15 @@ impl TrustStore {
     /// True when `cert` counts at `at` (see the module docs for the rule).
     pub fn counts(&self, cert: &Certificate, at: Timestamp, depth: usize) -> bool {
         if depth > MAX_CHAIN_DEPTH || !cert.valid_at(at) || self.revoked_at(&cert.subject, at, depth) {
+            return false;
+        }
+        self.counts_issued(cert, at, depth)
+    }
+
+    /// The part of [`TrustStore::counts`] about who issued `cert`: the root's own certificate, or
+    /// one issued by a key whose certificate counts at `at` and may issue it.
+    fn counts_issued(&self, cert: &Certificate, at: Timestamp, depth: usize) -> bool {
+        if depth > MAX_CHAIN_DEPTH {
             return false;
         }
         if cert.is_self_issued() {
@@ -173,6 +238,9 @@ impl TrustStore {
     }
 
     fn revoked_at(&self, key: &PublicKey, at: Timestamp, depth: usize) -> bool {
+        if depth == 0 && self.is_vouched(key, at) {
+            return false;
+        }
         self.revocations
             .get(key)
             .is_some_and(|revs| revs.iter().any(|r| r.revoked_at <= at && self.revocation_counts(r, depth)))

@@ -8,8 +8,8 @@
 //! 2. the actor is bound to a key (32-byte key + 8-byte install nonce): that key is the author;
 //! 3. the signature verifies (`verify_strict`) over the document ID and the change hash; then
 //!    Automerge parses the change, and its hash and actor must match the header's;
-//! 4. the author is not revoked at the change's time, and holds a certificate that counts at
-//!    that time (see [`crate::trust`]);
+//! 4. the author is not revoked at the change's time (unless a relay vouched for the change:
+//!    see [`crate::trust`]), and holds a certificate that counts at that time;
 //! 5. one of the author's roles may write this document ([`may_write`]);
 //! 6. the change's operations are allowed in this kind of document: registers only create entries
 //!    under IDs of the author's own and put scalar fields, and never delete (a mistaken entry is
@@ -258,10 +258,12 @@ fn verify_inner(signed: &SignedChange, trust: &TrustStore, signature: Signature)
         return Err(Rejection::Malformed("the change does not match its header".into()));
     }
     let at = Timestamp(change.timestamp());
-    if let Some(from) = trust.revoked_from(&author).filter(|from| *from <= at) {
+    // A change a relay vouched for stands whatever revocation came later (see `trust`).
+    let vouched = trust.is_vouched_change(&header.hash) || trust.is_vouched(&author, at);
+    if let Some(from) = trust.revoked_from(&author).filter(|from| *from <= at && !vouched) {
         return Err(Rejection::Revoked { author: author.short(), from, at });
     }
-    let grants = trust.grants(&author, at);
+    let grants = if vouched { trust.grants_vouched(&author, at) } else { trust.grants(&author, at) };
     if grants.is_empty() {
         return Err(Rejection::NoCertificate { author: author.short(), at });
     }

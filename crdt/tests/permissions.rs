@@ -198,6 +198,31 @@ fn a_revoked_key_writes_nothing_after_its_revocation() {
 }
 
 #[test]
+fn a_revocation_dated_back_does_not_undo_what_a_relay_receipted() {
+    use sampark_crdt::receipt::vouch_held;
+    use sampark_crdt::{Receipt, ticket, verify};
+    let mut w = World::new();
+    let (doc, signed) = raise(&w, &w.sevika, AWC);
+    let hash = verify(&signed, &w.trust).unwrap().change.hash();
+    // The block relay receipted the ticket; then the phone is revoked from the moment it was raised.
+    let receipt = Receipt::sign(&w.block.keypair, doc.id().clone(), vec![hash], T0.plus_hours(1));
+    receipt.verify(&w.trust).unwrap();
+    w.trust.add_revocation(Revocation::sign(&w.block.keypair, w.sevika.public(), T0, "lost")).unwrap();
+    assert!(matches!(verify(&signed, &w.trust), Err(Rejection::Revoked { .. })), "unvouched, it is refused");
+    assert!(ticket::state_of(&doc, &w.trust, &Default::default()).is_err(), "and its state cannot be derived");
+
+    // A replica that knows the receipt accepts the change and derives the ticket, the same way.
+    let mut knows = w.trust.clone();
+    receipt.vouch(&mut knows);
+    assert!(verify(&signed, &knows).is_ok());
+    vouch_held(&mut knows, &doc, [hash]);
+    assert_eq!(ticket::state_of(&doc, &knows, &Default::default()).unwrap().status, Status::Open);
+    // What the phone signs after the revocation is still refused, receipt or not.
+    let later = write(&World { trust: knows.clone(), ..World::new() }, &w.sevika, &format!("{AWC}:families"));
+    assert!(refused_with(later, |r| matches!(r, Rejection::Revoked { .. })));
+}
+
+#[test]
 fn a_change_checked_before_still_meets_every_rule_but_the_signature() {
     use sampark_crdt::verify::{verify, verify_checked_before};
     let mut w = World::new();

@@ -104,6 +104,12 @@ enum Command {
         /// Why, in a few words.
         #[arg(long)]
         reason: String,
+        /// From when the key's statements are refused, in IST: YYYY-MM-DD (midnight) or
+        /// YYYY-MM-DDTHH:MM[:SS], when the loss was found late; by default from now. What a relay
+        /// accepted before it learnt of the revocation stands whatever the date
+        /// (docs/threat-model.md).
+        #[arg(long, value_name = "WHEN")]
+        from: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -269,6 +275,24 @@ fn run_duties(node: &mut sampark_node::ops::Node) {
     }
 }
 
+/// A revocation's start, `YYYY-MM-DD` (midnight) or `YYYY-MM-DDTHH:MM[:SS]`, in IST.
+fn revocation_start(text: &str) -> Result<Timestamp, String> {
+    let bad = || format!("--from {text:?}: give a date and time in IST, e.g. 2026-11-28 or 2026-11-28T14:30");
+    let (day, time) = text.split_once('T').unwrap_or((text, "00:00"));
+    let day = sampark_crdt::due::Day::parse(day).map_err(|e| format!("--from: {e}"))?;
+    let parts: Vec<i64> = time.split(':').map(|p| p.parse::<i64>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let (h, m, sec) = match parts.as_slice() {
+        [h, m] => (*h, *m, 0),
+        [h, m, sec] => (*h, *m, *sec),
+        _ => return Err(bad()),
+    };
+    if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..60).contains(&sec) {
+        return Err(bad());
+    }
+    let ist = 5 * Timestamp::HOUR + 30 * 60_000;
+    Ok(Timestamp(day.number() * Timestamp::DAY - ist + ((h * 60 + m) * 60 + sec) * 1000))
+}
+
 fn now() -> Timestamp {
     sampark_node::ops::wall_clock()
 }
@@ -333,8 +357,15 @@ fn main() -> ExitCode {
             .and_then(|file| enroll_home(&Home::new(home), &file, now()))
             .map_err(|e| e.to_string())
             .map(|e| show(json, &e, format!("enrolled as {} over {}", e.role, e.scope))),
-        Command::Revoke { home, subject, reason, json } => {
-            provision::revoke(&Home::new(home), subject, &reason, now()).map_err(|e| e.to_string()).map(|r| {
+        Command::Revoke { home, subject, reason, from, json } => from
+            .as_deref()
+            .map(revocation_start)
+            .transpose()
+            .and_then(|from| {
+                let from = from.unwrap_or_else(now);
+                provision::revoke(&Home::new(home), subject, &reason, from).map_err(|e| e.to_string())
+            })
+            .map(|r| {
                 let summary =
                     serde_json::json!({"subject": r.subject.to_hex(), "from": r.revoked_at.0, "reason": r.reason});
                 show(
@@ -342,8 +373,7 @@ fn main() -> ExitCode {
                     &summary,
                     format!("revoked {}; the revocation spreads at the next contacts", subject.short()),
                 );
-            })
-        }
+            }),
         Command::Run {
             home,
             listen,

@@ -220,6 +220,8 @@ pub fn revoke(issuer: &Home, subject: PublicKey, reason: &str, from: Timestamp) 
         )));
     }
     let revocation = Revocation::sign(&key, subject, from, reason);
-    store.put_revocation(&revocation).map_err(OpError::from)?;
+    drop(store);
+    // Through the node, so that what this relay holds of the key stands (see `ops::Node::take_revocation`).
+    sampark_node::ops::Node::open(issuer)?.take_revocation(revocation.clone())?;
     Ok(revocation)
 }

@@ -238,3 +238,71 @@ fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
         "the refused contact is not the centre's last: {centre}"
     );
 }
+
+#[test]
+fn a_revocation_dated_back_leaves_what_a_relay_receipted_intact_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = bin();
+    let (c, a, _b) = provision(dir.path(), false);
+    let mate = chain::phone(&bin, dir.path(), &c.block, "phone-m", "Meena", "BR/DBG/P07/S03/A0413").unwrap();
+    let options = RelayOptions::default();
+    let block_home = c.block.home.to_str().unwrap().to_string();
+
+    // A's ticket reaches the block relay, which receipts it. (The moment before it is raised,
+    // after the chain's certificates began, is when the revocation will be dated from.)
+    std::thread::sleep(Duration::from_millis(1100));
+    let before = sampark_node::ops::wall_clock().0 + 5 * 3_600_000 + 30 * 60_000;
+    std::thread::sleep(Duration::from_millis(1100));
+    let id = phone::raise(&bin, &a, "sync", "रिले तक पहुँचा टिकट").unwrap();
+    let mut block = chain::start_relay(&bin, &c.block, None, &options).unwrap();
+    phone::sync(&bin, &a, &block.tcp().unwrap()).unwrap();
+    let status = bin.json(&["phone", "status", "--home", a.home.to_str().unwrap(), "--json"]).unwrap();
+    assert_eq!(status["waiting_upward"], 0, "the relay's receipt came back: {status}");
+
+    // Later the phone is reported lost, and the block revokes it from before the ticket was
+    // raised (`--from` is IST, to the second).
+    assert_eq!(block.stop(), Some(0));
+    let day = sampark_crdt::due::Day::of_millis_ist(before - 5 * 3_600_000 - 30 * 60_000);
+    let (y, m, d) = day.civil();
+    let secs = before.rem_euclid(86_400_000) / 1000;
+    let from = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let revoked = bin
+        .json(&[
+            "revoke",
+            "--home",
+            &block_home,
+            "--subject",
+            &a.key,
+            "--reason",
+            "फ़ोन खो गया",
+            "--from",
+            &from,
+            "--json",
+        ])
+        .unwrap();
+    let raised_at = phone::ticket(&bin, &a.home, &id).unwrap().unwrap()["raised_at"].as_i64().unwrap();
+    assert!(revoked["from"].as_i64().unwrap() < raised_at, "dated back before the ticket: {revoked}");
+
+    // The ticket stands at the block; the district, which learns of the revocation from the block
+    // before it is sent the ticket, takes it; a sector-mate who never had it takes it too.
+    let (_state, district, block) = start_relays(&c, false, &options);
+    let open = |t: &Value| t["status"] == "open";
+    let at_block = phone::ticket(&bin, &c.block.home, &id).unwrap().expect("the block still shows the ticket");
+    assert!(open(&at_block), "{at_block}");
+    let at_district = ticket_when(&c.district.home, &id, "the ticket at the district", open);
+    assert_eq!(at_district["raised_by"], a.key.as_str());
+    let mate_run = phone::sync(&bin, &mate, &block.tcp().unwrap()).unwrap();
+    let at_mate =
+        phone::ticket(&bin, &mate.home, &id).unwrap().unwrap_or_else(|| panic!("the mate took it: {mate_run}"));
+    assert!(open(&at_mate), "{at_mate}");
+
+    // What the revoked phone signs now is still refused.
+    let after = phone::raise(&bin, &a, "other", "after the revocation").unwrap();
+    let out = bin
+        .output(&["phone", "sync", "--home", a.home.to_str().unwrap(), "--peer", &block.tcp().unwrap(), "--json"], None)
+        .unwrap();
+    let report = out.json().unwrap();
+    assert!(report["outcome"].as_str().unwrap().starts_with("refused"), "{report}");
+    assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none());
+    drop(district);
+}

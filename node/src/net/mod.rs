@@ -200,6 +200,8 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest a connection of a key without a known certificate may stay without starting a
 /// contact.
 pub const STRANGER_GRACE: Duration = Duration::from_secs(10);
+/// How long after refusing a peer its connection is closed (time for the refusal to arrive).
+const CLOSE_AFTER_REFUSAL: Duration = Duration::from_secs(1);
 
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -216,6 +218,8 @@ pub struct Net<N: Node + 'static> {
     dialled: Vec<Dialled>,
     /// Connections of keys without a known certificate, since when.
     strangers: HashMap<PeerId, Instant>,
+    /// Peers refused, to be disconnected at the time given.
+    closing: HashMap<PeerId, Instant>,
     contacts: JoinSet<(PeerId, Summary)>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     receipt_secret: Option<[u8; 32]>,
@@ -246,6 +250,7 @@ impl<N: Node + 'static> Net<N> {
             dialled_by_us: HashSet::new(),
             dialled,
             strangers: HashMap::new(),
+            closing: HashMap::new(),
             contacts: JoinSet::new(),
             events: None,
             receipt_secret,
@@ -329,8 +334,9 @@ impl<N: Node + 'static> Net<N> {
         let misbehaved = matches!(summary.outcome, Outcome::Refused(_) | Outcome::TimedOut);
         let ban = misbehaved.then(|| self.swarm.behaviour_mut().admission.ban(peer, Instant::now()));
         let ban_s = ban.map(|b| b.as_secs());
-        tracing::info!(%peer, outcome = ?summary.outcome, ?ban_s, "peer without a valid certificate: disconnected");
-        let _ = self.swarm.disconnect_peer_id(peer);
+        tracing::info!(%peer, outcome = ?summary.outcome, ?ban_s, "peer without a valid certificate: disconnecting");
+        // A moment later, so that the refusal's words reach the peer before the connection goes.
+        self.closing.insert(peer, Instant::now() + CLOSE_AFTER_REFUSAL);
     }
 
     fn emit(&self, event: Event) {
@@ -389,6 +395,7 @@ impl<N: Node + 'static> Net<N> {
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                 self.dialled_by_us.remove(&peer_id);
                 self.strangers.remove(&peer_id);
+                self.closing.remove(&peer_id);
                 for d in self.dialled.iter_mut().filter(|d| d.connected == Some(peer_id)) {
                     d.connected = None;
                     d.next = Instant::now() + d.backoff;
@@ -414,6 +421,11 @@ impl<N: Node + 'static> Net<N> {
     fn on_timer(&mut self) {
         let now = Instant::now();
         self.swarm.behaviour_mut().admission.tick(now);
+        let due: Vec<PeerId> = self.closing.iter().filter(|(_, at)| **at <= now).map(|(p, _)| *p).collect();
+        for peer in due {
+            self.closing.remove(&peer);
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
         let silent: Vec<PeerId> = self
             .strangers
             .iter()

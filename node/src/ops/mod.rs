@@ -37,6 +37,7 @@ pub mod status;
 pub mod sync;
 pub mod text;
 pub mod tickets;
+mod vouch;
 
 #[cfg(test)]
 mod tests;
@@ -240,6 +241,7 @@ impl Node {
             clock_ahead: BTreeMap::new(),
         };
         node.clock_ahead = node.load_clock_ahead();
+        node.vouch_from_store()?;
         node.find_folded()?;
         Ok(node)
     }

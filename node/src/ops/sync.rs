@@ -243,7 +243,10 @@ impl Node {
         if !new.is_empty() {
             self.store.insert_changes(&id, &new, &doc.heads()).map_err(|e| e.to_string())?;
         }
-        self.docs.insert(id, doc);
+        self.docs.insert(id.clone(), doc);
+        let hashes: Vec<ChangeHash> =
+            new.iter().filter_map(|s| sampark_crdt::verify::header(&s.change).ok()).map(|h| h.hash).collect();
+        self.vouch_delivered(&id, &hashes);
         Ok(())
     }
 }
@@ -462,6 +465,10 @@ impl Local for Node {
         self.closed_at(doc)
     }
 
+    fn vouches_revoked(&self, doc: &DocId) -> bool {
+        self.vouches_revoked(doc)
+    }
+
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();
@@ -491,10 +498,10 @@ impl contact::Node for Node {
             }
         }
         for rev in revocations {
-            match self.trust.add_revocation(rev.clone()) {
-                Ok(true) => self.store.put_revocation(&rev).map_err(|e| e.to_string())?,
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "a revocation from a peer was not taken"),
+            match self.take_revocation(rev) {
+                Ok(_) => {}
+                Err(OpError::Invalid(e)) => tracing::warn!(error = %e, "a revocation from a peer was not taken"),
+                Err(e) => return Err(e.to_string()),
             }
         }
         Ok(())
@@ -521,6 +528,7 @@ impl contact::Node for Node {
 
     fn learn_receipts(&mut self, receipts: Vec<Receipt>) -> Result<(), String> {
         for receipt in receipts {
+            self.vouch_receipt(&receipt);
             self.keep_receipt(receipt)?;
         }
         self.settle_delivered()

@@ -43,6 +43,13 @@ pub trait Local {
         let _ = doc;
         None
     }
+    /// True when this node (a relay) holds changes of `doc` by a revoked key that it vouches for
+    /// (it held them before it learnt of the revocation): it then signs its own receipt for the
+    /// document whenever it sends its changes, so the receiver vouches for them too.
+    fn vouches_revoked(&self, doc: &DocId) -> bool {
+        let _ = doc;
+        false
+    }
     /// The relays' receipts this node holds for `doc`, newest of each relay.
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
         let _ = doc;
@@ -159,6 +166,9 @@ impl MemoryNode {
     pub fn deliver(&mut self, signed: SignedChange, verified: Verified) -> Result<(), ApplyError> {
         let hash = verified.change.hash();
         if self.document_mut(&signed.doc).apply_verified(verified)? != Applied::Duplicate {
+            if let Some(doc) = self.docs.get(&signed.doc) {
+                sampark_crdt::receipt::vouch_held(&mut self.trust, doc, [hash]);
+            }
             self.signed.insert(hash, signed);
         }
         Ok(())
@@ -169,6 +179,10 @@ impl MemoryNode {
     /// tickets, folds registers (keeps the document, drops its signed changes).
     pub fn learn_receipts(&mut self, receipts: Vec<Receipt>) {
         for r in receipts {
+            r.vouch(&mut self.trust);
+            if let Some(doc) = self.docs.get(&r.doc) {
+                sampark_crdt::receipt::vouch_held(&mut self.trust, doc, r.heads.iter().copied());
+            }
             let known = self.receipts.entry(r.doc.clone()).or_default();
             known.retain(|k| k.relay != r.relay || k.at > r.at);
             if !known.iter().any(|k| k.relay == r.relay) {

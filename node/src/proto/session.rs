@@ -627,6 +627,11 @@ impl Session {
             })
             .collect();
         if !valid.is_empty() {
+            // The driver vouches in the node's trust store; this session's own copy, if it has
+            // one, must see the same before the changes that follow.
+            if let Some(learnt) = self.learnt.as_mut() {
+                valid.iter().for_each(|r| r.vouch(learnt));
+            }
             out.push(Out::LearnReceipts(valid));
         }
     }
@@ -734,6 +739,18 @@ impl Session {
             certificates.truncate(MAX_TRUST_RECORDS);
             self.send(&Message::Trust { certificates, revocations: Vec::new() }, out);
             self.peer_knows.extend(authors);
+        }
+        // A relay vouches for a revoked key's changes it held before it learnt of the revocation:
+        // its own receipt goes first, so the receiver vouches for them too (`sampark_crdt::trust`).
+        if let Some(signer) = &self.signer {
+            let docs: BTreeSet<&DocId> = batch.iter().map(|c| &c.doc).filter(|d| local.vouches_revoked(d)).collect();
+            let receipts: Vec<Receipt> = docs
+                .into_iter()
+                .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, self.now)))
+                .collect();
+            if !receipts.is_empty() {
+                self.send(&Message::Receipts(receipts), out);
+            }
         }
         self.summary.changes_sent += batch.len() as u64;
         let message = Message::Changes(std::mem::take(batch));
