@@ -465,10 +465,6 @@ impl Local for Node {
         self.closed_at(doc)
     }
 
-    fn vouches_revoked(&self, doc: &DocId) -> bool {
-        self.vouches_revoked(doc)
-    }
-
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();

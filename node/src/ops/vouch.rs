@@ -114,15 +114,4 @@ impl Node {
         }
         Ok(out)
     }
-
-    /// True when this relay holds a change of `doc` by a revoked key that it vouches for: it then
-    /// sends its own receipt with the document's changes.
-    pub fn vouches_revoked(&self, doc: &DocId) -> bool {
-        self.docs.get(doc).is_some_and(|d| {
-            d.changes().iter().any(|c| {
-                self.trust.is_vouched_change(&c.hash())
-                    && PublicKey::of_actor(c.actor_id()).is_some_and(|k| self.trust.revoked_from(&k).is_some())
-            })
-        })
-    }
 }

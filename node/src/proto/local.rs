@@ -43,13 +43,6 @@ pub trait Local {
         let _ = doc;
         None
     }
-    /// True when this node (a relay) holds changes of `doc` by a revoked key that it vouches for
-    /// (it held them before it learnt of the revocation): it then signs its own receipt for the
-    /// document whenever it sends its changes, so the receiver vouches for them too.
-    fn vouches_revoked(&self, doc: &DocId) -> bool {
-        let _ = doc;
-        false
-    }
     /// The relays' receipts this node holds for `doc`, newest of each relay.
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
         let _ = doc;

@@ -743,7 +743,15 @@ impl Session {
         // A relay vouches for a revoked key's changes it held before it learnt of the revocation:
         // its own receipt goes first, so the receiver vouches for them too (`sampark_crdt::trust`).
         if let Some(signer) = &self.signer {
-            let docs: BTreeSet<&DocId> = batch.iter().map(|c| &c.doc).filter(|d| local.vouches_revoked(d)).collect();
+            let trust = local.trust();
+            let vouched_revoked = |c: &SignedChange| {
+                sampark_crdt::verify::header(&c.change).ok().is_some_and(|h| {
+                    trust.is_vouched_change(&h.hash)
+                        && PublicKey::of_actor(&automerge::ActorId::from(h.actor.as_slice()))
+                            .is_some_and(|k| trust.revoked_from(&k).is_some())
+                })
+            };
+            let docs: BTreeSet<&DocId> = batch.iter().filter(|c| vouched_revoked(c)).map(|c| &c.doc).collect();
             let receipts: Vec<Receipt> = docs
                 .into_iter()
                 .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, self.now)))
