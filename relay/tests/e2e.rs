@@ -58,6 +58,15 @@ fn ticket_when(home: &Path, id: &str, what: &str, ready: impl Fn(&Value) -> bool
     until(what, WAIT, || Ok(phone::ticket(&bin(), home, id)?.filter(|t| ready(t)))).unwrap()
 }
 
+/// `phone`'s contact with the relay `relay`, which must refuse it; the report.
+fn refused_contact(bin: &Bin, phone: &Phone, relay: &Daemon) -> Value {
+    let home = phone.home.to_str().unwrap();
+    let out = bin.output(&["phone", "sync", "--home", home, "--peer", &relay.tcp().unwrap(), "--json"], None).unwrap();
+    let report = out.json().unwrap();
+    assert!(report["outcome"].as_str().unwrap().starts_with("refused"), "{report}");
+    report
+}
+
 fn login(relay: &Daemon, c: &chain::Relay) -> Helpdesk {
     let op = c.operator.as_ref().unwrap();
     Helpdesk::login(relay.http.unwrap(), &op.user, &op.password).unwrap()
@@ -197,11 +206,7 @@ fn a_revoked_phones_new_changes_are_refused_by_the_relay() {
     assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none(), "B's contact: {carried}");
 
     // The phone itself meets the relay: the contact is refused.
-    let out = bin
-        .output(&["phone", "sync", "--home", a.home.to_str().unwrap(), "--peer", &block.tcp().unwrap(), "--json"], None)
-        .unwrap();
-    let report = out.json().unwrap();
-    assert!(report["outcome"].as_str().unwrap().starts_with("refused"), "{report}");
+    let report = refused_contact(&bin, &a, &block);
     assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none());
 
     // Work done before the revocation stays; of the revoked phone's new ticket the relay holds
@@ -298,11 +303,7 @@ fn a_revocation_dated_back_leaves_what_a_relay_receipted_intact_everywhere() {
 
     // What the revoked phone signs now is still refused.
     let after = phone::raise(&bin, &a, "other", "after the revocation").unwrap();
-    let out = bin
-        .output(&["phone", "sync", "--home", a.home.to_str().unwrap(), "--peer", &block.tcp().unwrap(), "--json"], None)
-        .unwrap();
-    let report = out.json().unwrap();
-    assert!(report["outcome"].as_str().unwrap().starts_with("refused"), "{report}");
+    refused_contact(&bin, &a, &block);
     assert!(phone::ticket(&bin, &c.block.home, &after).unwrap().is_none());
     drop(district);
 }

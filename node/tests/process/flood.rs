@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use libp2p::Multiaddr;
 use libp2p::swarm::SwarmEvent;
-use sampark_crdt::{CertificateBody, Keypair, PublicKey, Role, Scope, TrustStore};
+use sampark_crdt::{Keypair, PublicKey, Role, TrustStore};
 use sampark_node::net::{NetConfig, PROTOCOL, contact, swarm};
 use sampark_node::proto::{Config, MemoryNode, Outcome};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -236,16 +236,7 @@ impl ForeignRoot {
     }
 
     fn cert(&self, subject: PublicKey, role: Role, scope: &str) -> sampark_crdt::Certificate {
-        let now = sampark_node::ops::wall_clock();
-        CertificateBody {
-            subject,
-            role,
-            scope: Scope::parse(scope).unwrap(),
-            not_before: now.plus_hours(-1),
-            not_after: now.plus_days(30),
-        }
-        .sign(&self.root)
-        .unwrap()
+        super::cert(&self.root, subject, role, scope)
     }
 
     /// The `i`th sevika of the foreign root: a key and a node holding its chain.
