@@ -250,6 +250,7 @@ fn a_revocation_dated_back_leaves_what_a_relay_receipted_intact_everywhere() {
     let bin = bin();
     let (c, a, _b) = provision(dir.path(), false);
     let mate = chain::phone(&bin, dir.path(), &c.block, "phone-m", "Meena", "BR/DBG/P07/S03/A0413").unwrap();
+    let early = chain::phone(&bin, dir.path(), &c.block, "phone-r", "Rina", "BR/DBG/P07/S03/A0414").unwrap();
     let options = RelayOptions::default();
     let block_home = c.block.home.to_str().unwrap().to_string();
 
@@ -263,6 +264,9 @@ fn a_revocation_dated_back_leaves_what_a_relay_receipted_intact_everywhere() {
     phone::sync(&bin, &a, &block.tcp().unwrap()).unwrap();
     let status = bin.json(&["phone", "status", "--home", a.home.to_str().unwrap(), "--json"]).unwrap();
     assert_eq!(status["waiting_upward"], 0, "the relay's receipt came back: {status}");
+    // Another sector-mate takes it from the relay before anything happens (with no receipt).
+    phone::sync(&bin, &early, &block.tcp().unwrap()).unwrap();
+    assert!(phone::ticket(&bin, &early.home, &id).unwrap().is_some());
 
     // Later the phone is reported lost, and the block revokes it from before the ticket was
     // raised (`--from` is IST, to the second).
@@ -300,6 +304,11 @@ fn a_revocation_dated_back_leaves_what_a_relay_receipted_intact_everywhere() {
     let at_mate =
         phone::ticket(&bin, &mate.home, &id).unwrap().unwrap_or_else(|| panic!("the mate took it: {mate_run}"));
     assert!(open(&at_mate), "{at_mate}");
+    // The mate who had it before the revocation learns of the revocation and keeps it.
+    phone::sync(&bin, &early, &block.tcp().unwrap()).unwrap();
+    let status = bin.json(&["phone", "status", "--home", early.home.to_str().unwrap(), "--json"]).unwrap();
+    let at_early = phone::ticket(&bin, &early.home, &id).unwrap().expect("the early mate keeps it");
+    assert!(open(&at_early), "{at_early} {status}");
 
     // What the revoked phone signs now is still refused.
     let after = phone::raise(&bin, &a, "other", "after the revocation").unwrap();

@@ -465,6 +465,10 @@ impl Local for Node {
         self.closed_at(doc)
     }
 
+    fn own_vouched_docs(&self) -> Vec<DocId> {
+        self.own_vouched_docs()
+    }
+
     fn missing(&self, doc: &DocId, their_heads: &[ChangeHash]) -> Vec<SignedChange> {
         let Some(d) = self.docs.get(doc) else { return Vec::new() };
         let known: Vec<ChangeHash> = their_heads.iter().filter(|h| d.has_change(h)).copied().collect();

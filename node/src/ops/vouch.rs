@@ -8,7 +8,8 @@
 //! - A relay that learns of a new revocation of a key first vouches for every change of that key
 //!   it holds: it verified them before it knew ([`Node::take_revocation`]). Those it keeps in the
 //!   store's `vouched` meta record (document ID and change hash, 32 bytes each, as lines of hex),
-//!   and it signs a receipt for them whenever it sends them, so every receiver vouches too
+//!   and it signs a receipt for them whenever it sends them, and for the documents holding them
+//!   at every contact with a peer that shares them, so every receiver vouches too
 //!   (`proto::Session`).
 
 use std::collections::BTreeMap;
@@ -100,6 +101,13 @@ impl Node {
         self.store.put_meta(META_VOUCHED, text.as_bytes())?;
         tracing::info!(key = %key.short(), changes = found, "a revoked key's changes held here stand (vouched for)");
         Ok(())
+    }
+
+    /// The documents this relay vouched for itself (they hold changes of a key revoked after
+    /// they arrived): a relay sends its receipt for those it shares with a peer at every contact,
+    /// so a phone that took them before the revocation, without a receipt, keeps them too.
+    pub fn own_vouched_docs(&self) -> Vec<DocId> {
+        self.own_vouches().map(|v| v.into_keys().collect()).unwrap_or_default()
     }
 
     /// The changes this relay vouched for itself, by document.

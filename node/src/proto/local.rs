@@ -43,6 +43,11 @@ pub trait Local {
         let _ = doc;
         None
     }
+    /// The documents this node, a relay, vouches for itself: they hold changes of a key revoked
+    /// after they arrived (see `sampark_crdt::trust`).
+    fn own_vouched_docs(&self) -> Vec<DocId> {
+        Vec::new()
+    }
     /// The relays' receipts this node holds for `doc`, newest of each relay.
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {
         let _ = doc;

@@ -423,6 +423,23 @@ impl Session {
         self.peer_knows.insert(self.peer);
         self.welcome(local, now, out);
         self.now = now;
+        // A relay's receipts for the documents it vouches for itself that the peer keeps too: a
+        // phone that took them before their author was revoked then keeps them as well.
+        if let Some(signer) = &self.signer {
+            let receipts: Vec<Receipt> = local
+                .own_vouched_docs()
+                .into_iter()
+                .filter(|d| policy::shared(&mine, &theirs, d))
+                .filter_map(|doc| {
+                    let heads = receipt_heads(local, &doc)?;
+                    Some(Receipt::sign(signer, doc, heads, now))
+                })
+                .take(MAX_RECEIPTS)
+                .collect();
+            if !receipts.is_empty() {
+                self.send(&Message::Receipts(receipts), out);
+            }
+        }
         let (shared, others): (Vec<_>, Vec<_>) = local
             .documents()
             .into_iter()
