@@ -188,6 +188,8 @@ pub struct Node {
     /// On a relay: authors whose latest change arrived dated more than the allowed skew ahead of
     /// the relay's clock, and by how much (ms). Kept in the store's `clock-ahead` meta record.
     clock_ahead: BTreeMap<PublicKey, i64>,
+    /// On a relay: the changes it vouched for itself, by document (see [`vouch`]).
+    own_vouched: BTreeMap<DocId, Vec<automerge::ChangeHash>>,
 }
 
 /// The meta record of [`Node::clock_ahead`].
@@ -239,6 +241,7 @@ impl Node {
             carry_quota: DEFAULT_CARRY_QUOTA,
             folded: BTreeSet::new(),
             clock_ahead: BTreeMap::new(),
+            own_vouched: BTreeMap::new(),
         };
         node.clock_ahead = node.load_clock_ahead();
         node.vouch_from_store()?;
@@ -304,7 +307,12 @@ impl Node {
     /// phone: the wall clock, or the node's clock if that is ahead (a phone whose clock was
     /// reset still acts at a time its certificate covers).
     pub fn now(&self) -> Timestamp {
-        if self.is_relay() { (self.clock)() } else { Timestamp((self.clock)().0.max(self.hlc.wall)) }
+        self.judging_time((self.clock)())
+    }
+
+    /// [`Node::now`] for the wall-clock reading `wall` (the transport's sessions pass theirs).
+    pub(crate) fn judging_time(&self, wall: Timestamp) -> Timestamp {
+        if self.is_relay() { wall } else { Timestamp(wall.0.max(self.hlc.wall)) }
     }
 
     /// On a relay: the authors whose latest change came dated ahead of the relay's clock by more
@@ -314,12 +322,9 @@ impl Node {
         &self.clock_ahead
     }
 
-    /// Notes how far ahead of this relay's clock `author`'s change dated `at` came; stores the
-    /// record when an author is flagged or cleared.
+    /// On a relay: notes how far ahead of its clock `author`'s change dated `at` came; stores
+    /// the record when an author is flagged or cleared.
     fn note_clock(&mut self, author: PublicKey, at: Timestamp) {
-        if !self.is_relay() {
-            return;
-        }
         let ahead = at.0.saturating_sub((self.clock)().0);
         let changed = if ahead > sampark_crdt::time::MAX_SKEW_MS {
             self.clock_ahead.insert(author, ahead).is_none_or(|before| (before - ahead).abs() > Timestamp::HOUR)
@@ -383,11 +388,12 @@ impl Node {
         Ok(next)
     }
 
-    /// Moves the clock past `seen`, a reading signed by `author`, without persisting. A phone's
+    /// Moves the clock past `seen`, a reading signed by `author`, without persisting (`relay`:
+    /// this node is one, see [`Node::is_relay`]). A phone's
     /// reading moves a phone's clock at most [`sampark_crdt::time::MAX_SKEW_MS`] ahead of its own
     /// time, and a relay's not past its wall clock; a relay's or an operator's reading moves it
     /// fully (see [`sampark_crdt::time`]).
-    fn observe(&mut self, seen: Hlc, author: &PublicKey) {
+    fn observe(&mut self, seen: Hlc, author: &PublicKey, relay: bool) {
         if seen <= self.hlc {
             return;
         }
@@ -400,11 +406,8 @@ impl Node {
             // observed, and must not creep ahead by the skew at every observation. A phone whose
             // clock is behind its certificate's start judges from that start.
             // A relay takes none of it: its clock stamps the deadlines' start.
-            let (floor, skew) = if self.is_relay() {
-                (None, 0)
-            } else {
-                (self.leaf().map(|c| c.not_before.0), sampark_crdt::time::MAX_SKEW_MS)
-            };
+            let (floor, skew) =
+                if relay { (None, 0) } else { (self.leaf().map(|c| c.not_before.0), sampark_crdt::time::MAX_SKEW_MS) };
             let base = Timestamp(wall.0.max(floor.unwrap_or(i64::MIN)));
             self.hlc.observe_bounded(seen, wall, base, skew)
         };

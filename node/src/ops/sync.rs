@@ -227,16 +227,23 @@ impl Node {
     /// Applies one document's verified changes to a copy, stores them, then caches the copy.
     fn deliver_doc(&mut self, id: DocId, batch: Vec<(SignedChange, Verified)>) -> Result<(), String> {
         let mut doc = self.docs.get(&id).cloned().unwrap_or_else(|| Document::new(id.clone()));
-        let mut new = Vec::new();
+        let (mut new, mut hashes) = (Vec::new(), Vec::new());
+        let relay = self.is_relay();
         for (signed, verified) in batch {
-            self.note_clock(verified.author, verified.at);
-            self.observe(Hlc { wall: verified.at.0, logical: 0 }, &verified.author);
-            for e in &verified.events {
-                self.observe(e.hlc, &e.author);
+            if relay {
+                self.note_clock(verified.author, verified.at);
             }
+            self.observe(Hlc { wall: verified.at.0, logical: 0 }, &verified.author, relay);
+            for e in &verified.events {
+                self.observe(e.hlc, &e.author, relay);
+            }
+            let hash = verified.change.hash();
             match doc.apply_verified(verified) {
                 Ok(Applied::Duplicate) => {}
-                Ok(Applied::New | Applied::Queued) => new.push(signed),
+                Ok(Applied::New | Applied::Queued) => {
+                    new.push(signed);
+                    hashes.push(hash);
+                }
                 Err(e) => tracing::warn!(doc = %id, error = %e, "a verified change does not apply; skipped"),
             }
         }
@@ -244,8 +251,6 @@ impl Node {
             self.store.insert_changes(&id, &new, &doc.heads()).map_err(|e| e.to_string())?;
         }
         self.docs.insert(id.clone(), doc);
-        let hashes: Vec<ChangeHash> =
-            new.iter().filter_map(|s| sampark_crdt::verify::header(&s.change).ok()).map(|h| h.hash).collect();
         self.vouch_delivered(&id, &hashes);
         Ok(())
     }
@@ -454,7 +459,7 @@ impl Local for Node {
     }
 
     fn clock(&self, wall: Timestamp) -> Timestamp {
-        if self.is_relay() { wall } else { Timestamp(wall.0.max(self.hlc().wall)) }
+        self.judging_time(wall)
     }
 
     fn receipts(&self, doc: &DocId) -> Vec<Receipt> {

@@ -6,8 +6,8 @@
 //!   at open for the stored ones too; the changes it holds among them vouch for their author at
 //!   their time, and so does each vouched change as it is delivered ([`Node::vouch_delivered`]).
 //! - A relay that learns of a new revocation of a key first vouches for every change of that key
-//!   it holds: it verified them before it knew ([`Node::take_revocation`]). Those it keeps in the
-//!   store's `vouched` meta record (document ID and change hash, 32 bytes each, as lines of hex),
+//!   it holds: it verified them before it knew ([`Node::take_revocation`]). Those it keeps in
+//!   memory and in the store's `vouched` meta record (document ID and change hash, 32 bytes each, as lines of hex),
 //!   and it signs a receipt for them whenever it sends them, and for the documents holding them
 //!   at every contact with a peer that shares them, so every receiver vouches too
 //!   (`proto::Session`).
@@ -31,12 +31,13 @@ impl Node {
         for r in &receipts {
             self.vouch_receipt(r);
         }
-        for (doc, hashes) in self.own_vouches()? {
-            for h in &hashes {
+        self.own_vouched = self.stored_vouches()?;
+        for (doc, hashes) in &self.own_vouched {
+            for h in hashes {
                 self.trust.vouch_change(*h);
             }
-            if let Some(d) = self.docs.get(&doc) {
-                vouch_held(&mut self.trust, d, hashes);
+            if let Some(d) = self.docs.get(doc) {
+                vouch_held(&mut self.trust, d, hashes.iter().copied());
             }
         }
         Ok(())
@@ -77,12 +78,11 @@ impl Node {
 
     /// Vouches for every change by `key` held here, and keeps the list.
     fn vouch_all_of(&mut self, key: &PublicKey) -> Result<(), OpError> {
-        let mut mine = self.own_vouches()?;
         let mut found = 0;
         for (id, doc) in &self.docs {
             for change in doc.changes() {
                 if PublicKey::of_actor(change.actor_id()).as_ref() == Some(key) {
-                    mine.entry(id.clone()).or_default().push(change.hash());
+                    self.own_vouched.entry(id.clone()).or_default().push(change.hash());
                     self.trust.vouch_change(change.hash());
                     self.trust.vouch_statement(*key, sampark_crdt::Timestamp(change.timestamp()));
                     found += 1;
@@ -93,7 +93,7 @@ impl Node {
             return Ok(());
         }
         let mut text = String::new();
-        for (doc, hashes) in &mine {
+        for (doc, hashes) in &self.own_vouched {
             for h in hashes {
                 text.push_str(&format!("{doc}\t{h}\n"));
             }
@@ -107,11 +107,11 @@ impl Node {
     /// they arrived): a relay sends its receipt for those it shares with a peer at every contact,
     /// so a phone that took them before the revocation, without a receipt, keeps them too.
     pub fn own_vouched_docs(&self) -> Vec<DocId> {
-        self.own_vouches().map(|v| v.into_keys().collect()).unwrap_or_default()
+        self.own_vouched.keys().cloned().collect()
     }
 
-    /// The changes this relay vouched for itself, by document.
-    fn own_vouches(&self) -> Result<BTreeMap<DocId, Vec<ChangeHash>>, OpError> {
+    /// The changes this relay vouched for itself, by document, as the store keeps them.
+    fn stored_vouches(&self) -> Result<BTreeMap<DocId, Vec<ChangeHash>>, OpError> {
         let mut out: BTreeMap<DocId, Vec<ChangeHash>> = BTreeMap::new();
         let Some(bytes) = self.store.meta(META_VOUCHED)? else { return Ok(out) };
         for line in String::from_utf8_lossy(&bytes).lines() {

@@ -426,16 +426,9 @@ impl Session {
         // A relay's receipts for the documents it vouches for itself that the peer keeps too: a
         // phone that took them before their author was revoked then keeps them as well.
         if let Some(signer) = &self.signer {
-            let receipts: Vec<Receipt> = local
-                .own_vouched_docs()
-                .into_iter()
-                .filter(|d| policy::shared(&mine, &theirs, d))
-                .filter_map(|doc| {
-                    let heads = receipt_heads(local, &doc)?;
-                    Some(Receipt::sign(signer, doc, heads, now))
-                })
-                .take(MAX_RECEIPTS)
-                .collect();
+            let vouched = local.own_vouched_docs();
+            let receipts =
+                sign_receipts(signer, vouched.iter().filter(|d| policy::shared(&mine, &theirs, d)), local, now);
             if !receipts.is_empty() {
                 self.send(&Message::Receipts(receipts), out);
             }
@@ -656,15 +649,9 @@ impl Session {
     /// A relay's receipts for what the peer sent or offered in this contact, now stored here.
     fn issue_receipts(&mut self, local: &dyn Local, now: Timestamp, out: &mut Vec<Out>) {
         let Some(signer) = self.signer.as_ref() else { return };
-        let receipts: Vec<Receipt> = self
-            .received_docs
-            .union(&self.offered_to_me)
-            .chain(self.wants_receipts.iter())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, now)))
-            .take(MAX_RECEIPTS)
-            .collect();
+        let docs: BTreeSet<&DocId> =
+            self.received_docs.union(&self.offered_to_me).chain(self.wants_receipts.iter()).collect();
+        let receipts = sign_receipts(signer, docs, local, now);
         if !receipts.is_empty() {
             self.send(&Message::Receipts(receipts), out);
         }
@@ -738,12 +725,16 @@ impl Session {
         if batch.is_empty() {
             return;
         }
-        let authors: BTreeSet<PublicKey> = batch
+        // Each change's hash and author, read from its header once.
+        let headers: Vec<(&DocId, ChangeHash, PublicKey)> = batch
             .iter()
-            .filter_map(|c| sampark_crdt::verify::header(&c.change).ok())
-            .filter_map(|h| PublicKey::of_actor(&automerge::ActorId::from(h.actor.as_slice())))
-            .filter(|k| !self.peer_knows.contains(k))
+            .filter_map(|c| {
+                let h = sampark_crdt::verify::header(&c.change).ok()?;
+                Some((&c.doc, h.hash, PublicKey::of_actor(&automerge::ActorId::from(h.actor.as_slice()))?))
+            })
             .collect();
+        let authors: BTreeSet<PublicKey> =
+            headers.iter().map(|(_, _, k)| *k).filter(|k| !self.peer_knows.contains(k)).collect();
         if !authors.is_empty() {
             let mut certificates: Vec<Certificate> = Vec::new();
             for author in &authors {
@@ -761,18 +752,12 @@ impl Session {
         // its own receipt goes first, so the receiver vouches for them too (`sampark_crdt::trust`).
         if let Some(signer) = &self.signer {
             let trust = local.trust();
-            let vouched_revoked = |c: &SignedChange| {
-                sampark_crdt::verify::header(&c.change).ok().is_some_and(|h| {
-                    trust.is_vouched_change(&h.hash)
-                        && PublicKey::of_actor(&automerge::ActorId::from(h.actor.as_slice()))
-                            .is_some_and(|k| trust.revoked_from(&k).is_some())
-                })
-            };
-            let docs: BTreeSet<&DocId> = batch.iter().filter(|c| vouched_revoked(c)).map(|c| &c.doc).collect();
-            let receipts: Vec<Receipt> = docs
-                .into_iter()
-                .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, self.now)))
+            let docs: BTreeSet<&DocId> = headers
+                .iter()
+                .filter(|(_, hash, author)| trust.is_vouched_change(hash) && trust.revoked_from(author).is_some())
+                .map(|(doc, _, _)| *doc)
                 .collect();
+            let receipts = sign_receipts(signer, docs, local, self.now);
             if !receipts.is_empty() {
                 self.send(&Message::Receipts(receipts), out);
             }
@@ -781,6 +766,20 @@ impl Session {
         let message = Message::Changes(std::mem::take(batch));
         self.send(&message, out);
     }
+}
+
+/// This relay's receipts, signed at `now`, for `docs` (at most [`MAX_RECEIPTS`]; those not held
+/// are skipped).
+fn sign_receipts<'a>(
+    signer: &Keypair,
+    docs: impl IntoIterator<Item = &'a DocId>,
+    local: &dyn Local,
+    now: Timestamp,
+) -> Vec<Receipt> {
+    docs.into_iter()
+        .filter_map(|doc| Some(Receipt::sign(signer, doc.clone(), receipt_heads(local, doc)?, now)))
+        .take(MAX_RECEIPTS)
+        .collect()
 }
 
 /// True when either side has retired `doc` (a closed ticket of another centre of its sector,
