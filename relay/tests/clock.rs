@@ -3,7 +3,8 @@
 //! right clock syncs. The relay's clock, deadline, escalation and certificate checks follow its
 //! own clock, not the phone's; neither the relay's clock nor the other phone's moves more than
 //! the allowed skew; the dashboard's centre list flags the phone's centre, in the JSON API and
-//! in a real browser (in Hindi, screenshot `clock-ahead.png`).
+//! in a real browser (in Hindi, screenshot `clock-ahead.png`), beside a phone of another state's
+//! chain that the relay refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod browser_support;
@@ -99,7 +100,22 @@ fn a_phone_300_days_ahead_moves_no_clock_and_is_flagged() {
     assert!((flagged - 300 * DAY).abs() < DAY, "{flagged}");
     assert!(centre(MATE)["clock_ahead_ms"].is_null(), "{centres}");
 
-    // The helpdesk sees it on the dashboard's centre page, in words.
+    // A phone of another state's chain is refused; the relay keeps none of its certificates.
+    let other = Chain::new();
+    let refused = Command::new(BIN)
+        .args(["phone", "sync", "--peer", &relay.addr(), "--json", "--home", other.path("phone").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&refused.stdout).unwrap_or_default();
+    assert!(!refused.status.success(), "{report}");
+    let (_, refusals) = helpdesk.get("/api/refusals");
+    let row = &refusals["refusals"][0];
+    assert!(
+        row["reason"].as_str().is_some_and(|r| r.contains("no valid certificate")) && row["role"].is_null(),
+        "{refusals}"
+    );
+
+    // The helpdesk sees both on the dashboard's centre page, in words.
     let Some(tools) = browser_support::browser() else { return };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
@@ -111,6 +127,8 @@ fn a_phone_300_days_ahead_moves_no_clock_and_is_flagged() {
         c.goto(&format!("http://{}/#/centres", relay.http)).await.unwrap();
         let row = browser_support::wait_text(&c, "#centres-body", "the flagged centre", |t| t.contains("घड़ी")).await;
         assert!(row.contains("⚠ फ़ोन की घड़ी 300 दिन") || row.contains("⚠ फ़ोन की घड़ी 299 दिन 23 घंटे"), "{row}");
+        let refused = browser_support::wait_text(&c, "#refusals-body", "the refusal", |t| t.contains("मना किया")).await;
+        assert!(refused.contains("अनजान कुंजी") && refused.contains("no valid certificate"), "{refused}");
         browser_support::shot(&c, "clock-ahead").await;
         c.close().await.unwrap();
     });
