@@ -47,9 +47,11 @@ fn main() {
     let mut signed_bytes = 0;
     for i in 0..TICKETS {
         let text = format!("टिकट {i}");
+        // One author raises at most eight tickets a day: eight slots, one every three hours.
+        let (slot, minute) = ((i % 8) as u8, i as i64 * 180);
         let scope = Scope::parse("BR/DBG/P07/S03/A0412").unwrap();
         let (mut doc, raised) =
-            ticket::raise(&sevika, scope, Category::Sync, &text, vec![], at(i as i64), &trust).unwrap();
+            ticket::raise(&sevika, scope, Category::Sync, &text, vec![], slot, at(minute), &trust).unwrap();
         signed_bytes += raised.encode().len();
         for k in 0..COMMENTS {
             let action = Action::Commented { text: format!("टिप्पणी {k}") };

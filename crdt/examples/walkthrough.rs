@@ -109,6 +109,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Category::Sync,
         "पिछले हफ़्ते से वजन रजिस्टर सिंक नहीं हो रहा",
         vec![],
+        0,
         hour(0),
         &trust,
     )?;

@@ -14,7 +14,9 @@
 //! 6. the change's operations are allowed in this kind of document: registers only create entries
 //!    under IDs of the author's own and put scalar fields, and never delete (a mistaken entry is
 //!    corrected or voided, never removed; see [`crate::register`]); tickets only append signed
-//!    events by the change's author, with the change's time (see [`crate::ticket`]).
+//!    events by the change's author, with the change's time (see [`crate::ticket`]); a ticket is
+//!    raised only by the sevika of its centre or the supervisor of its sector, in one of her
+//!    daily slots ([`crate::ticket::event::MAX_TICKETS_PER_DAY`]).
 //!
 //! The change's time is the timestamp its author put in it. Verification is a pure function of
 //! the signed change and the trust store, so two replicas that know the same certificates and
@@ -216,6 +218,13 @@ fn carrier_of(doc: &DocId, g: &Grant) -> bool {
         && block(&g.scope) == block(&doc.scope)
 }
 
+/// True when `grants` let their key raise ticket `doc`: a sevika in her centre, a supervisor in
+/// her sector (exactly: one scope per person, so that her daily ticket slots are one set; see
+/// [`crate::ticket::event`]).
+pub fn raises_in(doc: &DocId, grants: &[Grant]) -> bool {
+    grants.iter().any(|g| matches!(g.role, Role::Sevika | Role::Supervisor) && g.scope == doc.scope)
+}
+
 /// True when `grants` let their key write ticket `doc` only as a carrier.
 pub fn only_carries(doc: &DocId, grants: &[Grant]) -> bool {
     !grants.iter().any(|g| g.scope.contains(&doc.scope))
@@ -275,6 +284,11 @@ fn verify_inner(signed: &SignedChange, trust: &TrustStore, signature: Signature)
     let events = match signed.doc.kind {
         DocKind::Ticket(_) => {
             let events = ticket_events(&signed.doc, &change, &expanded, author, at, signature).map_err(forbidden)?;
+            if events.iter().any(|e| matches!(e.action, Action::Raised { .. })) && !raises_in(&signed.doc, &grants) {
+                return Err(forbidden(
+                    "a ticket is raised by the sevika of its centre or the supervisor of its sector".into(),
+                ));
+            }
             if only_carries(&signed.doc, &grants) && events.iter().any(|e| e.action != Action::Carried) {
                 return Err(forbidden("a phone of another centre only notes that it carried the ticket".into()));
             }

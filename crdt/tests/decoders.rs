@@ -54,9 +54,20 @@ fn action_strategy() -> impl Strategy<Value = Action> {
 }
 
 fn event_strategy() -> impl Strategy<Value = Event> {
-    let raised = (scope_strategy(), 0..6usize, ".{0,200}", prop::collection::vec(any::<[u8; 32]>(), 0..=8)).prop_map(
-        |(scope, c, text, attachments)| Action::Raised { scope, category: Category::ALL[c], text, attachments },
-    );
+    let raised = (
+        scope_strategy(),
+        0..6usize,
+        ".{0,200}",
+        prop::collection::vec(any::<[u8; 32]>(), 0..=8),
+        0..sampark_crdt::ticket::MAX_TICKETS_PER_DAY,
+    )
+        .prop_map(|(scope, c, text, attachments, slot)| Action::Raised {
+            scope,
+            category: Category::ALL[c],
+            text,
+            attachments,
+            slot,
+        });
     let later = (action_strategy(), any::<[u8; 16]>(), prop::collection::vec(any::<[u8; 16]>(), 1..=32))
         .prop_map(|(a, t, p)| (a, Some((t, p))));
     let raised = raised.prop_map(|a| (a, None));

@@ -261,18 +261,71 @@ fn who_may_raise() {
             sampark_crdt::ticket::Category::Other,
             "x",
             vec![],
+            0,
             at(0),
             &w.trust,
         )
     };
     assert!(s(&w.sevika, AWC).is_ok());
     assert!(s(&w.supervisor, SECTOR).is_ok());
-    assert!(s(&w.supervisor, AWC).is_ok());
+    assert!(s(&w.supervisor, AWC).is_err(), "a supervisor raises in her sector: one set of daily slots");
     assert!(s(&w.sevika, AWC2).is_err(), "another centre");
     assert!(s(&w.sevika, SECTOR).is_err(), "a sevika's scope is her centre");
-    // An operator may write the document but not raise: the raised event is refused at derivation.
-    let (doc, _) = s(&w.block_op, AWC).unwrap();
-    assert!(sampark_crdt::ticket::state_of(&doc, &w.trust, &Default::default()).is_err());
+    // An operator may write the ticket (comment, resolve) but not raise it.
+    assert!(s(&w.block_op, AWC).is_err());
+}
+
+#[test]
+fn a_raiser_has_eight_ticket_slots_a_day_and_a_short_description() {
+    use sampark_crdt::ticket::{self, Category, Event, MAX_TICKETS_PER_DAY};
+    let w = World::new();
+    let raise = |slot: u8, hours: i64, text: &str| {
+        ticket::raise(&w.sevika, scope(AWC), Category::Sync, text, vec![], slot, at(hours), &w.trust)
+    };
+    let (first, g1) = raise(0, 0, "पहला").unwrap();
+    // The same slot an hour later, with other words: the same ticket document, another version.
+    let (again, g2) = raise(0, 1, "दूसरा").unwrap();
+    assert_eq!(first.id(), again.id());
+    assert_ne!(g1.change, g2.change);
+    assert_ne!(raise(1, 0, "x").unwrap().0.id(), first.id(), "another slot");
+    assert_ne!(raise(0, 24, "x").unwrap().0.id(), first.id(), "the next day");
+    assert!(raise(MAX_TICKETS_PER_DAY - 1, 0, "x").is_ok());
+    assert!(raise(MAX_TICKETS_PER_DAY, 0, "x").is_err(), "no ninth slot");
+    // A hand-made raised event naming a ninth slot does not even decode.
+    let event = ticket::events(&raise(MAX_TICKETS_PER_DAY - 1, 0, "x").unwrap().0).remove(0);
+    let mut bytes = event.encode();
+    let slot_at = bytes.len() - 64 - 4 - 8 - 32 - 1 - 1;
+    assert_eq!(bytes[slot_at], MAX_TICKETS_PER_DAY - 1);
+    bytes[slot_at] = MAX_TICKETS_PER_DAY;
+    assert!(Event::decode(&bytes).is_err());
+    // A description is at most 2,000 bytes; a comment or resolution may be longer.
+    assert!(raise(2, 0, &"क".repeat(666)).is_ok());
+    assert!(raise(2, 0, &"क".repeat(667)).is_err());
+    let (mut doc, _) = raise(3, 0, "x").unwrap();
+    ticket::append(&mut doc, &w.sevika, Action::Commented { text: "क".repeat(1300) }, at(1), &w.trust).unwrap();
+    // Once all eight are held, no slot is left that day; the next day has eight again.
+    let all = |_| Ok::<_, ()>(true);
+    assert_eq!(ticket::free_slot(&w.sevika.public(), at(0), all), Ok(None));
+    let held = first.id().clone();
+    let free = |t| Ok::<_, ()>(DocId::new(scope(AWC), sampark_crdt::DocKind::Ticket(t)).unwrap() == held);
+    assert_eq!(ticket::free_slot(&w.sevika.public(), at(0), free), Ok(Some(1)));
+}
+
+#[test]
+fn two_versions_of_one_slot_read_the_same_on_every_replica() {
+    use sampark_crdt::ticket::{self, Category};
+    let w = World::new();
+    // The same key under another install nonce (one actor's seq 1 twice Automerge refuses).
+    let twin = sampark_crdt::Author::new(common::keypair(20), [9; 8]);
+    let raise = |who: &sampark_crdt::Author, hours: i64, text: &str| {
+        ticket::raise(who, scope(AWC), Category::Sync, text, vec![], 0, at(hours), &w.trust).unwrap()
+    };
+    let ((mut a, ga), (mut b, gb)) = (raise(&w.sevika, 0, "पहला"), raise(&twin, 1, "दूसरा"));
+    a.apply(&gb, &w.trust).unwrap();
+    b.apply(&ga, &w.trust).unwrap();
+    let (sa, sb) = (state(&w, &a), state(&w, &b));
+    assert_eq!(sa.text, sb.text, "one raised event counts, the same on both");
+    assert_eq!(sa.timeline.len(), 1);
 }
 
 #[test]

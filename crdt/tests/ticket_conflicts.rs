@@ -142,6 +142,7 @@ fn deadlines_follow_relay_stamps_not_the_phone_clock() {
             sampark_crdt::ticket::Category::AppError,
             "ऐप बंद हो जाता है",
             vec![],
+            0,
             at(hours),
             &w.trust,
         )

@@ -154,6 +154,32 @@ fn commands_work_on_a_home_without_a_daemon() {
 }
 
 #[test]
+fn a_phone_raises_at_most_eight_tickets_a_day_each_with_a_short_description() {
+    let (_dir, home, _key) = sevika_home();
+    let long = "क".repeat(667);
+    let out = on(&home, &["ticket", "raise", "--category", "other", "--text", &long]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("at most 2000 allowed"), "{}", out.stderr);
+    let ist_day = |t: &Value| (t["timeline"][0]["at"].as_i64().unwrap() + 330 * 60_000).div_euclid(86_400_000);
+    let mut days = Vec::new();
+    for i in 0..8 {
+        let text = format!("समस्या {i}");
+        days.push(ist_day(
+            &on(&home, &["ticket", "raise", "--category", "other", "--text", &text, "--json"]).ok().json(),
+        ));
+    }
+    let ninth = on(&home, &["ticket", "raise", "--category", "other", "--text", "नौवीं", "--json"]);
+    if days.first() == days.last() {
+        assert_eq!(ninth.code, 1, "{}", ninth.stderr);
+        assert!(ninth.stderr.contains("the most one phone may raise in a day"), "{}", ninth.stderr);
+        let list = on(&home, &["ticket", "list", "--json"]).ok().json();
+        assert_eq!(list.as_array().unwrap().len(), 8);
+    } else {
+        eprintln!("midnight (India Standard Time) fell inside the test: the ninth ticket took the new day's slot");
+    }
+}
+
+#[test]
 fn bad_input_gets_a_clear_error_and_exit_code() {
     let (dir, home, _key) = sevika_home();
     let cases: [(&[&str], i32, &str); 12] = [

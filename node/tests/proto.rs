@@ -76,6 +76,56 @@ fn a_ticket_travels_by_mule_and_only_verified() {
 }
 
 #[test]
+fn a_raiser_who_signs_one_slot_many_times_gets_one_ticket_on_every_node() {
+    use sampark_crdt::{Author, Keypair, Scope};
+    let block = Block::new();
+    let mut phone = block.node(&block.sevika);
+    let mut mate = block.node(&block.sevika2);
+    let mut relay = block.node(&block.relay);
+    let t = raise(&mut phone, &block.sevika, AWC, 0);
+    contact(&mut phone, &mut relay);
+    // A copy of the same key (another install nonce each time) signs 20 other versions of the
+    // day's first slot and hands them all to a sector-mate, then the relay.
+    let mut hostile = block.node(&block.sevika);
+    for i in 0..20u8 {
+        let twin = Author::new(Keypair::from_secret([20; 32]), [100 + i; 8]);
+        let (doc, change) = ticket::raise(
+            &twin,
+            Scope::parse(AWC).unwrap(),
+            ticket::Category::Other,
+            &format!("नकली {i}"),
+            vec![],
+            0,
+            at(1 + i64::from(i)),
+            hostile.trust(),
+        )
+        .unwrap();
+        assert_eq!(doc.id(), &t, "one slot, one ticket document");
+        if i == 0 {
+            *hostile.document_mut(&t) = doc;
+        } else {
+            let trust = hostile.trust().clone();
+            hostile.document_mut(&t).apply(&change, &trust).unwrap();
+        }
+        hostile.record_own(change);
+    }
+    assert_eq!(hostile.missing(&t, &[]).len(), 20);
+    let to_mate = contact(&mut hostile, &mut mate);
+    assert_eq!(to_mate.b.changes_received, 1, "the mate keeps the first version it is given");
+    assert_eq!(to_mate.b.changes_refused, 19);
+    assert!(to_mate.b.refusals.iter().any(|r| r.contains("twice")), "{:?}", to_mate.b.refusals);
+    let to_relay = contact(&mut mate, &mut relay);
+    assert_eq!(to_relay.b.changes_received, 0, "the relay already holds the phone's version");
+    assert!(to_relay.b.refusals.iter().any(|r| r.contains("twice")), "{:?}", to_relay.b.refusals);
+    let state = |n: &sampark_node::proto::MemoryNode| {
+        ticket::state_of(n.document(&t).unwrap(), n.trust(), &Deadlines::default()).unwrap()
+    };
+    assert_eq!(state(&relay).text, "सिंक नहीं");
+    assert_eq!(relay.missing(&t, &[]).len(), 1, "one first change at the relay");
+    assert_eq!(mate.missing(&t, &[]).len(), 1);
+}
+
+#[test]
 fn an_interrupted_contact_resumes_without_resending() {
     let block = Block::new();
     let mut phone = block.node(&block.sevika);

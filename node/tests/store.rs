@@ -121,6 +121,7 @@ fn ticket_doc(w: &mut World, comments: usize) -> (Document, Vec<SignedChange>) {
         Category::Sync,
         "सिंक नहीं हो रहा, रजिस्टर नहीं खुल रहा",
         vec![],
+        0,
         hlc,
         &w.trust,
     )

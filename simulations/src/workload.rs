@@ -96,7 +96,14 @@ pub fn raise_ticket(
     let hlc = node.tick(now);
     let category = Category::ALL.get(rng.below(Category::ALL.len() as u64) as usize).copied().unwrap_or(Category::Sync);
     let text = "ऐप में डेटा सिंक नहीं हो रहा है; कृपया मदद करें";
-    let (doc, signed) = ticket::raise(author, awc.clone(), category, text, vec![], hlc, &node.trust).map_err(err)?;
+    let held = |t| {
+        let id = DocId::new(awc.clone(), DocKind::Ticket(t)).map_err(err)?;
+        Ok::<_, WorkloadError>(changes.doc_of(&id).is_some_and(|d| node.docs.contains_key(&d)))
+    };
+    let slot = ticket::free_slot(&author.public(), hlc, held)?
+        .ok_or_else(|| err(format!("{awc} raised {} tickets today already", ticket::MAX_TICKETS_PER_DAY)))?;
+    let (doc, signed) =
+        ticket::raise(author, awc.clone(), category, text, vec![], slot, hlc, &node.trust).map_err(err)?;
     let change = automerge::Change::from_bytes(signed.change.clone()).map_err(err)?;
     let c = changes.intern(&signed, &change);
     let d = changes.doc(doc.id());

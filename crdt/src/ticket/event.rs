@@ -1,9 +1,17 @@
 //! Ticket events: the signed, append-only facts a ticket is made of.
 //!
 //! Each event names the events its author had seen (`prev`), so events form a causal graph; the
-//! first event, "raised", has no `prev` and its hash is the ticket's ID. Every event is signed by
-//! its author on its own, so it stays verifiable wherever it is copied, whatever document save
-//! or store it passes through.
+//! first event, "raised", has no `prev`. Every event is signed by its author on its own, so it
+//! stays verifiable wherever it is copied, whatever document save or store it passes through.
+//!
+//! **A raiser has [`MAX_TICKETS_PER_DAY`] slots a day.** The raised event names a slot, and the
+//! ticket's ID is derived from the raiser's key, the day (India Standard Time) of the event's
+//! time and the slot alone ([`ticket_id_of_slot`]), not from the event's contents. So one author
+//! cannot make more than that many tickets a day that every receiver counts as different: two
+//! raised events in one slot are two versions of *one* ticket document, and a node that holds
+//! one version refuses the other (`proto::Session` in the node). This is the epoch-and-index
+//! rate limit of Waku's RLN (rate-limiting nullifiers), without the zero-knowledge part: here the
+//! author is known, so a double use of a slot is simply signed evidence against her.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,9 +26,16 @@ use crate::scope::{MAX_SCOPE_LEN, Scope};
 use crate::time::Hlc;
 
 const EVENT_TAG: &[u8] = b"sampark/ticket-event/v1\0";
-const FORMAT_VERSION: u8 = 1;
-/// Longest text of an event (comment, problem description, resolution), in bytes.
+const FORMAT_VERSION: u8 = 2;
+/// Longest text of an event (comment, resolution, reason), in bytes.
 pub const MAX_TEXT_LEN: usize = 4000;
+/// Longest problem description of a raised ticket, in bytes: about 650 Devanagari letters.
+pub const MAX_RAISED_TEXT_LEN: usize = 2000;
+/// Most tickets one author raises in one day (India Standard Time): the raised event's slot is
+/// below this.
+pub const MAX_TICKETS_PER_DAY: u8 = 8;
+const TICKET_ID_TAG: &[u8] = b"sampark/ticket-id/v1\0";
+const IST_OFFSET_MS: i64 = 330 * 60_000;
 /// Most attachments (by hash) on one ticket.
 pub const MAX_ATTACHMENTS: usize = 8;
 /// Most predecessors one event may name.
@@ -126,6 +141,8 @@ pub enum Action {
         text: String,
         /// SHA-256 hashes of attachments (photos travel separately, if at all).
         attachments: Vec<[u8; 32]>,
+        /// Which of the raiser's [`MAX_TICKETS_PER_DAY`] slots of the day this ticket takes.
+        slot: u8,
     },
     /// A relay notes that the ticket reached its tier; starts that tier's deadline.
     Received,
@@ -215,12 +232,13 @@ impl Action {
     fn write(&self, w: &mut Writer) {
         w.u8(self.code());
         match self {
-            Action::Raised { scope, category, text, attachments } => {
+            Action::Raised { scope, category, text, attachments, slot } => {
                 w.str(scope.as_str()).u8(category.code()).str(text);
                 w.u8(u8::try_from(attachments.len()).unwrap_or(u8::MAX));
                 for a in attachments {
                     w.fixed(a);
                 }
+                w.u8(*slot);
             }
             Action::Assigned { to } => {
                 w.fixed(&to.0);
@@ -242,13 +260,14 @@ impl Action {
             1 => {
                 let scope = Scope::parse(r.str(MAX_SCOPE_LEN, "scope")?)?;
                 let category = Category::from_code(r.u8("category")?)?;
-                let text = text(r)?;
+                let text = r.str(MAX_RAISED_TEXT_LEN, "text")?.to_owned();
                 let n = usize::from(r.u8("attachment count")?);
                 if n > MAX_ATTACHMENTS {
                     return Err(DecodeError::TooLong { what: "attachments", len: n, max: MAX_ATTACHMENTS });
                 }
                 let attachments = (0..n).map(|_| r.array("attachment")).collect::<Result<_, _>>()?;
-                Action::Raised { scope, category, text, attachments }
+                let slot = r.u8("slot")?;
+                Action::Raised { scope, category, text, attachments, slot }
             }
             2 => Action::Received,
             3 => Action::Commented { text: text(r)? },
@@ -262,6 +281,22 @@ impl Action {
             other => return Err(DecodeError::invalid("action", format!("code {other}"))),
         })
     }
+}
+
+/// The ID of the ticket `author` raises in `slot` on the day (India Standard Time) of `wall`
+/// (milliseconds since the epoch): the first 16 bytes of SHA-256 over a fixed tag, the key, the
+/// day number and the slot.
+pub fn ticket_id_of_slot(author: &PublicKey, wall: i64, slot: u8) -> TicketId {
+    let day = wall.saturating_add(IST_OFFSET_MS).div_euclid(24 * 3_600_000);
+    let mut h = sha2::Sha256::new();
+    h.update(TICKET_ID_TAG);
+    h.update(author.0);
+    h.update(day.to_be_bytes());
+    h.update([slot]);
+    let digest: [u8; 32] = h.finalize().into();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    TicketId(id)
 }
 
 /// A signed ticket event.
@@ -285,9 +320,13 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EventError {
-    /// A text is longer than [`MAX_TEXT_LEN`] bytes.
-    #[error("text is {0} bytes, at most {MAX_TEXT_LEN} allowed")]
-    TextTooLong(usize),
+    /// A text is longer than allowed ([`MAX_TEXT_LEN`] bytes, [`MAX_RAISED_TEXT_LEN`] for a
+    /// problem description).
+    #[error("text is {0} bytes, at most {1} allowed")]
+    TextTooLong(usize, usize),
+    /// A raised event's slot is not below [`MAX_TICKETS_PER_DAY`].
+    #[error("slot {0}: an author raises at most {MAX_TICKETS_PER_DAY} tickets a day")]
+    NoSlot(u8),
     /// Too many attachments or predecessors.
     #[error("too many {0}")]
     TooMany(&'static str),
@@ -314,22 +353,25 @@ impl Event {
     }
 
     fn check_shape(&self) -> Result<(), EventError> {
-        let text_len = match &self.action {
-            Action::Raised { text, attachments, .. } => {
+        let (text_len, max) = match &self.action {
+            Action::Raised { text, attachments, slot, .. } => {
                 if attachments.len() > MAX_ATTACHMENTS {
                     return Err(EventError::TooMany("attachments"));
                 }
-                text.len()
+                if *slot >= MAX_TICKETS_PER_DAY {
+                    return Err(EventError::NoSlot(*slot));
+                }
+                (text.len(), MAX_RAISED_TEXT_LEN)
             }
             Action::Commented { text }
             | Action::Escalated { text }
             | Action::PulledUp { text }
             | Action::Resolved { text }
-            | Action::Reopened { text } => text.len(),
-            Action::Received | Action::Assigned { .. } | Action::Confirmed | Action::Carried => 0,
+            | Action::Reopened { text } => (text.len(), MAX_TEXT_LEN),
+            Action::Received | Action::Assigned { .. } | Action::Confirmed | Action::Carried => (0, MAX_TEXT_LEN),
         };
-        if text_len > MAX_TEXT_LEN {
-            return Err(EventError::TextTooLong(text_len));
+        if text_len > max {
+            return Err(EventError::TextTooLong(text_len, max));
         }
         if self.prev.len() > MAX_PREV {
             return Err(EventError::TooMany("predecessors"));
@@ -407,8 +449,13 @@ impl Event {
         EventId(id)
     }
 
-    /// The ticket this event belongs to (for "raised", the ticket it creates).
+    /// The ticket this event belongs to (for "raised", the ticket of its author's slot that day:
+    /// [`ticket_id_of_slot`]).
     pub fn ticket_id(&self) -> TicketId {
-        self.ticket.unwrap_or(TicketId(self.id().0))
+        match (&self.ticket, &self.action) {
+            (Some(t), _) => *t,
+            (None, Action::Raised { slot, .. }) => ticket_id_of_slot(&self.author, self.hlc.wall, *slot),
+            (None, _) => TicketId(self.id().0),
+        }
     }
 }

@@ -24,7 +24,7 @@
 //!
 //! let now = Hlc::default().tick(Timestamp(1_000));
 //! let (doc, _change) =
-//!     ticket::raise(&sevika, awc, Category::Sync, "डेटा सिंक नहीं हो रहा", vec![], now, &trust).unwrap();
+//!     ticket::raise(&sevika, awc, Category::Sync, "डेटा सिंक नहीं हो रहा", vec![], 0, now, &trust).unwrap();
 //! let state = ticket::state_of(&doc, &trust, &Deadlines::default()).unwrap();
 //! assert_eq!(state.status, Status::Open);
 //! ```
@@ -36,11 +36,12 @@ use std::collections::BTreeSet;
 
 use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-pub use event::{Action, Category, Event, EventError, EventId};
+pub use event::{Action, Category, Event, EventError, EventId, MAX_TICKETS_PER_DAY};
 pub use state::{Deadlines, DeriveError, Outcome, Status, TicketState, Tier, TimelineEntry, derive};
 
 use crate::docid::{DocId, DocKind, TicketId};
 use crate::document::{Author, Document, EditError};
+use crate::identity::PublicKey;
 use crate::scope::Scope;
 use crate::signed::SignedChange;
 use crate::time::Hlc;
@@ -65,17 +66,35 @@ pub enum TicketError {
     Edit(#[from] EditError),
 }
 
-/// Raises a ticket: signs the "raised" event and makes the ticket's first change.
+/// The first of `author`'s slots of the day of `hlc` whose ticket `held` says the node does not
+/// hold, or `None` when all [`MAX_TICKETS_PER_DAY`] are taken (see [`event`]).
+pub fn free_slot<E>(
+    author: &PublicKey,
+    hlc: Hlc,
+    mut held: impl FnMut(TicketId) -> Result<bool, E>,
+) -> Result<Option<u8>, E> {
+    for slot in 0..MAX_TICKETS_PER_DAY {
+        if !held(event::ticket_id_of_slot(author, hlc.wall, slot))? {
+            return Ok(Some(slot));
+        }
+    }
+    Ok(None)
+}
+
+/// Raises a ticket in `slot` of the day (see [`free_slot`]): signs the "raised" event and makes
+/// the ticket's first change.
+#[allow(clippy::too_many_arguments)]
 pub fn raise(
     author: &Author,
     scope: Scope,
     category: Category,
     text: &str,
     attachments: Vec<[u8; 32]>,
+    slot: u8,
     hlc: Hlc,
     trust: &TrustStore,
 ) -> Result<(Document, SignedChange), TicketError> {
-    let action = Action::Raised { scope: scope.clone(), category, text: text.to_owned(), attachments };
+    let action = Action::Raised { scope: scope.clone(), category, text: text.to_owned(), attachments, slot };
     let raised = Event::sign(&author.keypair, None, action, vec![], hlc)?;
     let id = DocId::new(scope, DocKind::Ticket(raised.ticket_id())).map_err(|e| TicketError::Scope(e.to_string()))?;
     let mut doc = Document::new(id);
@@ -110,8 +129,8 @@ pub fn append(
     Ok(change)
 }
 
-/// Every event list under the root key (normally one; more only if a raiser made two first
-/// changes, in which case all are read).
+/// Every event list under the root key (normally one; more only if a raiser signed two first
+/// changes for one slot, which nodes refuse to hold together, in which case all are read).
 fn event_lists(doc: &Document) -> Vec<automerge::ObjId> {
     let am = doc.automerge();
     am.get_all(ROOT, TICKET_EVENTS_KEY)

@@ -238,7 +238,13 @@ pub(super) fn derive_checked(
     deadlines: &Deadlines,
 ) -> Result<TicketState, DeriveError> {
     let by_id: BTreeMap<EventId, &Event> = events.iter().filter(|e| e.ticket_id() == id).map(|e| (e.id(), e)).collect();
-    let raised = by_id.get(&EventId(id.0)).ok_or(DeriveError::NotRaised)?;
+    // One raised event per ticket; should its raiser have signed two for one slot, the lower ID
+    // counts everywhere, and whatever follows the other waits for good.
+    let (raised_id, raised) = by_id
+        .iter()
+        .find(|(_, e)| matches!(e.action, Action::Raised { .. }))
+        .map(|(eid, e)| (*eid, *e))
+        .ok_or(DeriveError::NotRaised)?;
     let mut state = genesis(id, raised, trust)?;
 
     let mut children: BTreeMap<EventId, Vec<EventId>> = BTreeMap::new();
@@ -262,7 +268,7 @@ pub(super) fn derive_checked(
             }
         }
     };
-    release(&EventId(id.0), &mut ready);
+    release(&raised_id, &mut ready);
     placed += 1;
     while let Some(next) = ready.pop_first() {
         let Some(event) = by_id.get(&next.2) else { continue };
@@ -290,11 +296,7 @@ fn genesis(id: TicketId, raised: &Event, trust: &TrustStore) -> Result<TicketSta
         return Err(DeriveError::NotRaised);
     };
     let grants = trust.grants(&raised.author, raised.hlc.timestamp());
-    let may_raise = grants.iter().any(|g| match g.role {
-        Role::Sevika => &g.scope == scope,
-        Role::Supervisor => g.scope.contains(scope),
-        _ => false,
-    });
+    let may_raise = grants.iter().any(|g| matches!(g.role, Role::Sevika | Role::Supervisor) && &g.scope == scope);
     if !may_raise {
         return Err(DeriveError::RaiseRefused(format!(
             "{} holds {} at that time",

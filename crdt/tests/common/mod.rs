@@ -98,7 +98,7 @@ pub fn at(hours: i64) -> Hlc {
 
 /// Raises a sync ticket at `T0` by `who`.
 pub fn raise(w: &World, who: &Author, scope_: &str) -> (Document, SignedChange) {
-    ticket::raise(who, scope(scope_), ticket::Category::Sync, "सिंक नहीं हो रहा", vec![], at(0), &w.trust).unwrap()
+    ticket::raise(who, scope(scope_), ticket::Category::Sync, "सिंक नहीं हो रहा", vec![], 0, at(0), &w.trust).unwrap()
 }
 
 /// Appends `action` by `who` at `T0 + hours`, panicking if the change itself is refused.

@@ -191,8 +191,19 @@ impl Node {
             return Err(OpError::Refused("only a sevika's or a supervisor's node raises tickets".into()));
         };
         let hlc = self.next_hlc()?;
-        let (doc, change) =
-            ticket::raise(&self.author, scope, category, &text, vec![], hlc, &self.trust).map_err(ticket_error)?;
+        let held = |t| -> Result<bool, OpError> {
+            let id = DocId::new(scope.clone(), DocKind::Ticket(t)).map_err(|e| OpError::Invalid(e.to_string()))?;
+            Ok(self.store.heads(&id)?.is_some())
+        };
+        let slot = ticket::free_slot(&self.author.public(), hlc, held)?.ok_or_else(|| {
+            OpError::Refused(format!(
+                "this phone raised {} tickets today, the most one phone may raise in a day; \
+                 add to one of them with a comment, or raise it tomorrow",
+                ticket::MAX_TICKETS_PER_DAY
+            ))
+        })?;
+        let (doc, change) = ticket::raise(&self.author, scope, category, &text, vec![], slot, hlc, &self.trust)
+            .map_err(ticket_error)?;
         let id = doc.id().clone();
         self.commit(doc, change)?;
         Ok(TicketView { aadhaar_masked: masked, ..self.view(&id)? })

@@ -611,6 +611,12 @@ impl Session {
             };
             match verified {
                 Ok(v) if local.has_change(&signed.doc, &v.change.hash()) => {}
+                Ok(v) if second_raising(&signed.doc, &v, local, &accepted) => self.summary.refused(format!(
+                    "{} raised {} twice, with different contents, in one slot of the day: only the version \
+                     this node took first is kept",
+                    v.author.short(),
+                    signed.doc
+                )),
                 Ok(v) => {
                     self.received_docs.insert(signed.doc.clone());
                     accepted.push((signed, v));
@@ -785,6 +791,17 @@ fn sign_receipts<'a>(
 /// True when either side has retired `doc` (a closed ticket of another centre of its sector,
 /// see [`policy::retires`]), judged from this node's copy: it is neither reconciled, offered
 /// nor taken.
+/// True when `v` is the first change of a ticket, one of whose other first changes this node
+/// holds or takes in this batch: its raiser signed two raised events for one daily slot
+/// (`sampark_crdt::ticket::event`). Every node keeps only the version it took first, so one
+/// author's tickets a day stay bounded on every node, however many versions she signs.
+fn second_raising(doc: &DocId, v: &Verified, local: &dyn Local, batch: &[(SignedChange, Verified)]) -> bool {
+    let first = |v: &Verified| v.change.deps().is_empty();
+    doc.kind.is_ticket()
+        && first(v)
+        && (local.heads(doc).is_some() || batch.iter().any(|(s, b)| &s.doc == doc && first(b)))
+}
+
 fn retired(mine: &Side, theirs: &Side, doc: &DocId, local: &dyn Local, now: Timestamp) -> bool {
     [mine, theirs].iter().any(|side| policy::retires(&side.grants, doc, || local.closed_at(doc), now))
 }
