@@ -114,6 +114,8 @@ fn register_doc(
 
 /// A ticket raised by the sevika with `comments` comments, and its signed changes.
 fn ticket_doc(w: &mut World, comments: usize) -> (Document, Vec<SignedChange>) {
+    // A day apart, so that each takes the first of the day's ticket slots.
+    w.clock.wall += Timestamp::DAY;
     let hlc = w.tick();
     let (mut d, first) = ticket::raise(
         &w.sevika,
