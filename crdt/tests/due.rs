@@ -74,27 +74,27 @@ fn anjali() -> Registers {
 #[test]
 fn a_newborn_has_the_birth_doses_and_the_month_s_weighing() {
     let r = anjali();
-    assert_eq!(r.services("2026-01-01"), set(&["BCG", "HEPB-0", "OPV-0", "WEIGHING"]));
+    assert_eq!(r.services("2026-01-01"), set(&["BCG", "HEPB-0", "OPV-0", "WEIGHING", "HEIGHT"]));
     // Hepatitis B only within 24 hours: gone on the third day.
-    assert_eq!(r.services("2026-01-03"), set(&["BCG", "OPV-0", "WEIGHING"]));
+    assert_eq!(r.services("2026-01-03"), set(&["BCG", "OPV-0", "WEIGHING", "HEIGHT"]));
     let bcg = r.item("2026-01-03", "BCG").unwrap();
     assert_eq!(
         (bcg.due_from, bcg.due_by, bcg.expires),
-        (day("2026-01-01"), day("2026-01-29"), Some(day("2027-01-01")))
+        (day("2026-01-01"), day("2026-01-29"), Some(day("2026-12-31")))
     );
     assert_eq!(bcg.closes["vaccine"], "BCG");
     assert_eq!(bcg.closes["beneficiary"], "c1");
     // OPV-0 only up to 15 days; BCG overdue after 4 weeks.
-    assert_eq!(r.services("2026-01-16"), set(&["BCG", "OPV-0", "WEIGHING"]));
-    assert_eq!(r.services("2026-01-17"), set(&["BCG", "WEIGHING"]));
-    assert_eq!(r.services("2026-01-30"), set(&["BCG!", "WEIGHING"]));
+    assert_eq!(r.services("2026-01-16"), set(&["BCG", "OPV-0", "WEIGHING", "HEIGHT"]));
+    assert_eq!(r.services("2026-01-17"), set(&["BCG", "WEIGHING", "HEIGHT"]));
+    assert_eq!(r.services("2026-01-30"), set(&["BCG!", "WEIGHING", "HEIGHT"]));
 }
 
 #[test]
 fn the_six_week_doses_start_on_day_42() {
     let r = anjali().add("d1", dose("c1", "BCG", "2026-01-01"));
-    assert_eq!(r.services("2026-02-11"), set(&["WEIGHING"]));
-    assert_eq!(r.services("2026-02-12"), set(&["OPV-1", "PENTA-1", "RVV-1", "FIPV-1", "PCV-1", "WEIGHING"]));
+    assert_eq!(r.services("2026-02-11"), set(&["WEIGHING", "HEIGHT"]));
+    assert_eq!(r.services("2026-02-12"), set(&["OPV-1", "PENTA-1", "RVV-1", "FIPV-1", "PCV-1", "WEIGHING", "HEIGHT"]));
     // Weighing is monthly: once weighed this month it leaves the list until next month.
     let r2 = Registers(r.0.to_vec()).add(
         "g1",
@@ -109,6 +109,7 @@ fn the_six_week_doses_start_on_day_42() {
         }),
     );
     assert!(!r2.services("2026-02-12").contains("WEIGHING"));
+    assert!(r2.services("2026-02-12").contains("HEIGHT"), "weighed without a length: the length is still due");
     assert!(r2.services("2026-03-01").contains("WEIGHING"));
 }
 
@@ -122,9 +123,11 @@ fn a_later_dose_waits_for_its_predecessor_and_the_minimum_gap() {
     // Pentavalent-1 never given: Pentavalent-2 is not listed, however old the child.
     assert!(r.item("2026-06-01", "PENTA-2").is_none());
     assert!(r.item("2026-06-01", "PENTA-1").unwrap().overdue);
-    // Past its expiry (1 year) Pentavalent-1 leaves the list.
-    assert!(r.item("2027-01-01", "PENTA-1").is_some());
-    assert!(r.item("2027-01-02", "PENTA-1").is_none());
+    // S3, S5: "till one year of age": on the first birthday Pentavalent-1 leaves the list, and
+    // the DPT catch-up route takes over (S20, S23).
+    assert!(r.item("2026-12-31", "PENTA-1").is_some());
+    assert!(r.item("2027-01-01", "PENTA-1").is_none());
+    assert!(r.item("2027-01-01", "DPT-1").is_some());
 }
 
 #[test]
@@ -157,10 +160,14 @@ fn nine_months_brings_measles_rubella_and_vitamin_a_and_je_only_where_endemic() 
 }
 
 #[test]
-fn school_age_children_have_pre_school_and_the_hot_meal_daily() {
+fn school_age_children_have_pre_school_on_working_days() {
     let r = Registers::default().add("c2", member("Ravi", "2022-06-15"));
     let services = r.services("2026-11-26");
-    assert!(services.contains("HOT-MEAL") && services.contains("WEIGHING"), "{services:?}");
+    assert!(services.contains("PSE") && services.contains("WEIGHING"), "{services:?}");
+    assert!(!services.contains("HOT-MEAL"), "the meal is counted in coverage, not listed");
+    assert!(!r.services("2026-11-29").contains("PSE"), "29 November 2026 is a Sunday");
+    let closed = Entry::Closure(sampark_crdt::register::Closure { date: "2026-11-27".into(), reason: "flood".into() });
+    assert!(!Registers(r.0.to_vec()).add("x1", closed).services("2026-11-27").contains("PSE"), "the centre was closed");
     assert!(!services.contains("THR-CHILD"), "take-home ration is for 6 to 36 months");
     let r = r.add(
         "a1",
@@ -171,14 +178,25 @@ fn school_age_children_have_pre_school_and_the_hot_meal_daily() {
             hot_meal: true,
         }),
     );
-    assert!(!r.services("2026-11-26").contains("HOT-MEAL"));
-    assert!(r.services("2026-11-27").contains("HOT-MEAL"));
+    assert!(!r.services("2026-11-26").contains("PSE"));
+    assert!(r.services("2026-11-27").contains("PSE"));
+    // S14: a child marked absent has not had pre-school that day.
+    let absent = Registers::default().add("c2", member("Ravi", "2022-06-15")).add(
+        "a2",
+        Entry::Attendance(sampark_crdt::register::Attendance {
+            child: "c2".into(),
+            date: "2026-11-26".into(),
+            present: false,
+            hot_meal: false,
+        }),
+    );
+    assert!(absent.services("2026-11-26").contains("PSE"), "an absence does not close the day");
 }
 
 fn pregnant(lmp: &str) -> Registers {
     Registers::default()
         .add("w1", member("Sunita", "1998-05-05"))
-        .add("p1", Entry::Pregnancy(Pregnancy { member: "w1".into(), lmp: lmp.into(), edd: None, high_risk: false }))
+        .add("p1", Entry::Pregnancy(Pregnancy { member: "w1".into(), lmp: lmp.into(), edd: None, high_risk: false, registered: None }))
 }
 
 #[test]
@@ -187,16 +205,17 @@ fn a_pregnancy_s_check_ups_follow_its_lmp() {
     let facts = Facts::gather(r.0.iter().map(|(id, e)| (id.as_str(), e)));
     assert_eq!(facts.pregnancies[0].edd, day("2026-10-08"), "EDD = LMP + 9 months + 7 days");
     let window = |on: &str, s: &str| r.item(on, s).map(|i| (i.due_from, i.due_by, i.expires));
-    assert_eq!(window("2026-01-10", "ANC-1"), Some((day("2026-01-01"), day("2026-03-26"), Some(day("2026-10-08")))));
+    assert_eq!(window("2026-01-10", "ANC-1"), Some((day("2026-01-01"), day("2026-03-26"), None)));
     assert!(window("2026-04-08", "ANC-2").is_none());
-    assert_eq!(window("2026-04-09", "ANC-2"), Some((day("2026-04-09"), day("2026-05-07"), Some(day("2026-07-02")))));
-    assert!(window("2026-07-03", "ANC-2").is_none(), "missed after 26 weeks");
-    assert_eq!(window("2026-07-16", "ANC-3").map(|w| w.2), Some(Some(day("2026-08-27"))));
+    // S6: ANC-2 at 14-26 weeks (overdue after 26, missed from 28), ANC-3 at 28-34 weeks.
+    assert_eq!(window("2026-04-09", "ANC-2"), Some((day("2026-04-09"), day("2026-07-02"), Some(day("2026-07-15")))));
+    assert!(window("2026-07-16", "ANC-2").is_none(), "missed from 28 weeks");
+    assert_eq!(window("2026-07-16", "ANC-3").map(|w| (w.1, w.2)), Some((day("2026-08-27"), Some(day("2026-09-09")))));
     assert_eq!(window("2026-09-10", "ANC-4").map(|w| w.0), Some(day("2026-09-10")));
     assert_eq!(
         r.services("2026-04-09"),
         set(&["ANC-1!", "ANC-2", "TD-1!", "IFA", "THR-PREGNANT"]),
-        "14 weeks: no check-up yet, no Td yet"
+        "14 weeks: no check-up yet, no Td yet; IFA from 14 weeks, folic acid before"
     );
     // A check-up in the window closes it even without its number; Td-2 four weeks after Td-1.
     let r = r
@@ -246,7 +265,8 @@ fn a_delivery_ends_the_pregnancy_s_services_and_starts_the_newborn_s_visits() {
     let services = r.services("2026-10-01");
     assert!(!services.iter().any(|s| s.starts_with("ANC") || s.starts_with("TD")), "{services:?}");
     assert!(services.contains("HBNC-1") && services.contains("THR-LACTATING") && services.contains("BCG"));
-    assert!(r.item("2026-10-03", "HBNC-3").is_none() && r.item("2026-10-04", "HBNC-3").is_some());
+    // S8: the day of birth is day 1, so day 3 is 3 October.
+    assert!(r.item("2026-10-02", "HBNC-3").is_none() && r.item("2026-10-03", "HBNC-3").is_some());
     // A visit recorded for the child closes the mother's item.
     let r = r.add(
         "h1",
@@ -258,7 +278,7 @@ fn a_delivery_ends_the_pregnancy_s_services_and_starts_the_newborn_s_visits() {
         }),
     );
     assert!(r.item("2026-10-05", "HBNC-3").is_none());
-    assert!(r.item("2026-10-08", "HBNC-7").is_some(), "each visit has its own window");
+    assert!(r.item("2026-10-07", "HBNC-7").is_some(), "each visit has its own window");
 }
 
 #[test]

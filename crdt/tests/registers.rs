@@ -185,6 +185,7 @@ fn samples() -> Vec<Entry> {
             lmp: "2026-02-10".into(),
             edd: Some("2026-11-17".into()),
             high_risk: true,
+            registered: Some("2026-04-01".into()),
         }),
         Entry::AncVisit(AncVisit {
             pregnancy: MOTHER.into(),
@@ -243,6 +244,13 @@ fn samples() -> Vec<Entry> {
             quantity: 120.0,
             unit: "packet".into(),
         }),
+        Entry::Ifa(sampark_crdt::register::TabletHandout {
+            beneficiary: MOTHER.into(),
+            date: "2026-11-02".into(),
+            kind: sampark_crdt::register::TabletKind::Ifa,
+            tablets: 30,
+        }),
+        Entry::Closure(sampark_crdt::register::Closure { date: "2026-11-14".into(), reason: "छठ पूजा".into() }),
     ]
 }
 
@@ -295,6 +303,8 @@ fn entries_land_in_the_partition_of_their_date() {
             "visits/2026-11",
             "visits/2026-11",
             "stock/2026-11",
+            "immunisation/2026-11",
+            "daily/2026-11",
         ]
     );
 }

@@ -1,11 +1,14 @@
 //! The due list: which service each beneficiary needs on a given day, from the schedule and the
 //! facts.
 //!
-//! A one-off service is due when `max(anchor + start, predecessor given + gap) ≤ day ≤ anchor +
-//! expiry`, it has not been given, and its predecessor (if any) has; it is overdue after
-//! `max(anchor + due_by, due from + 4 weeks)`, capped at its expiry. A monthly service is due in
-//! each calendar month from `anchor + start` to before `anchor + until` until it is given in that
-//! month; a daily one likewise each day. See [`super::schedule`] for the table.
+//! A one-off service is due when `max(anchor + start, registered, predecessor given + gap) ≤ day ≤
+//! last day`, it has not been given, and its predecessor (if any) was given within the
+//! predecessor's own window; it is overdue after `anchor + due_by` (or, when it became due only
+//! after that, 4 weeks after it became due; 4 weeks after it became due for a service without a
+//! `due_by`), capped at its last day. A monthly service is due in each calendar month from
+//! `anchor + start` to before `anchor + until` until it is given in that month (a tablet hand-out
+//! with a `total` until that many tablets were given); a daily one likewise each working day of
+//! the centre. See [`super::schedule`] for the table.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -31,8 +34,17 @@ const LAST_DAY: Day = Day::MAX;
 /// What the due list depends on besides the registers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Settings {
-    /// The district is endemic for Japanese Encephalitis (JE doses are due).
+    /// The district gives Japanese Encephalitis vaccine in routine immunisation (JE doses are due).
     pub je_endemic: bool,
+}
+
+/// How far a hand-out with a target has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Given so far (e.g. tablets).
+    pub given: u32,
+    /// The target (e.g. 180 tablets).
+    pub target: u32,
 }
 
 /// One service due for one beneficiary.
@@ -63,6 +75,9 @@ pub struct DueItem {
     pub overdue: bool,
     /// The register entry that will close it: its register and the fields already known.
     pub closes: Value,
+    /// For a hand-out with a target: how far it has got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
 }
 
 /// What one service needs about one beneficiary.
@@ -75,14 +90,16 @@ pub(super) struct Case<'a> {
     pub(super) pregnancy: Option<&'a str>,
     /// Entries before this day do not count (doses of an earlier pregnancy).
     pub(super) counts_from: Option<Day>,
+    /// Nothing is due before this day (a pregnancy's registration).
+    pub(super) registered: Option<Day>,
 }
 
 /// The due list of `facts` on `day`, in schedule order per beneficiary.
 pub fn due_on(facts: &Facts, schedule: &Schedule, settings: Settings, day: Day) -> Vec<DueItem> {
     let mut items = Vec::new();
     for case in cases(facts, day) {
-        for service in schedule.services.iter().filter(|s| s.target == case.0) {
-            if applies(service, &case.1, facts, settings) {
+        for service in schedule.services.iter().filter(|s| s.target == case.0 && s.listed) {
+            if applies(service, &case.1, facts, schedule, settings) {
                 items.extend(item(service, &case.1, facts, schedule, day));
             }
         }
@@ -96,19 +113,21 @@ pub(super) fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
     for (id, person) in &facts.people {
         let Some(dob) = person.dob else { continue };
         if dob <= day && day <= CHILD_HORIZON.after(dob) && facts.present(id, day) {
-            let case = Case { anchor: dob, beneficiary: id, also: None, pregnancy: None, counts_from: None };
+            let case =
+                Case { anchor: dob, beneficiary: id, also: None, pregnancy: None, counts_from: None, registered: None };
             out.push((For::Child, case));
         }
     }
     for p in &facts.pregnancies {
         let ended = facts.delivery_of(p).is_some_and(|d| d.day <= day);
-        if !ended && p.lmp <= day && day <= PREGNANCY_HORIZON.after(p.lmp) && facts.present(&p.member, day) {
+        if !ended && p.registered <= day && day <= PREGNANCY_HORIZON.after(p.lmp) && facts.present(&p.member, day) {
             let case = Case {
                 anchor: p.lmp,
                 beneficiary: &p.member,
                 also: None,
                 pregnancy: Some(&p.id),
                 counts_from: Some(p.lmp),
+                registered: Some(p.registered),
             };
             out.push((For::Pregnancy, case));
         }
@@ -120,6 +139,7 @@ pub(super) fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
             also: d.child.as_deref(),
             pregnancy: None,
             counts_from: Some(d.day),
+            registered: None,
         };
         out.push((For::Delivery, case));
     }
@@ -127,40 +147,68 @@ pub(super) fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
 }
 
 /// Whether a service's condition holds for this case.
-pub(super) fn applies(service: &Service, case: &Case<'_>, facts: &Facts, settings: Settings) -> bool {
-    let td_booster = || {
-        let from = TD_MEMORY.before(case.anchor);
-        let doses = ["TD-1", "TD-2", "TD-B", "TT-1", "TT-2", "TT-B"]
-            .iter()
-            .filter_map(|v| facts.vaccines.get(&(case.beneficiary.to_owned(), (*v).to_owned())))
-            .flatten()
-            .filter(|d| **d >= from && **d < case.anchor)
-            .count();
-        doses >= 2
-    };
+pub(super) fn applies(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, settings: Settings) -> bool {
+    if let Some(route) = service.unless.as_deref().and_then(|id| schedule.service(id))
+        && given_in_window(route, case, facts).is_some()
+    {
+        return false;
+    }
     match service.when {
         None => true,
         Some(When::JeEndemic) => settings.je_endemic,
         Some(When::HomeBirth) => {
             facts.deliveries.iter().any(|d| d.mother == case.beneficiary && d.day == case.anchor && d.at_home)
         }
-        Some(When::TdBooster) => td_booster(),
-        Some(When::TdTwoDoses) => !td_booster(),
+        Some(When::TdBooster) => td_booster(case, facts),
+        Some(When::TdTwoDoses) => !td_booster(case, facts),
     }
+}
+
+/// True when the woman of this pregnancy had two Td (or TT) doses in one pregnancy within the 3
+/// years before its LMP: one booster is enough. Doses recorded outside any pregnancy the
+/// registers hold (she came with a card) count together as one earlier pregnancy.
+fn td_booster(case: &Case<'_>, facts: &Facts) -> bool {
+    let since = TD_MEMORY.before(case.anchor);
+    let doses: Vec<Day> = ["TD-1", "TD-2", "TD-B", "TT-1", "TT-2", "TT-B"]
+        .iter()
+        .filter_map(|v| facts.vaccines.get(&(case.beneficiary.to_owned(), (*v).to_owned())))
+        .flatten()
+        .copied()
+        .filter(|d| *d >= since && *d < case.anchor)
+        .collect();
+    let spans: Vec<(Day, Day)> = facts
+        .pregnancies
+        .iter()
+        .filter(|p| p.member == case.beneficiary && p.lmp < case.anchor)
+        .map(|p| (p.lmp, facts.delivery_of(p).map_or(PREGNANCY_HORIZON.after(p.lmp), |d| d.day)))
+        .collect();
+    let within = |(from, to): (Day, Day)| doses.iter().filter(|d| **d >= from && **d <= to).count();
+    let outside = doses.iter().filter(|d| !spans.iter().any(|(from, to)| *d >= from && *d <= to)).count();
+    outside >= 2 || spans.into_iter().any(|s| within(s) >= 2)
 }
 
 /// The item for one service and case on `day`, if it is due.
 fn item(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, day: Day) -> Option<DueItem> {
     let earliest = service.start.after(case.anchor);
+    let mut progress = None;
     let (from, due_by, expires) = match (service.every, service.until) {
         (Some(every), Some(until)) => {
             let end = until.after(case.anchor).plus_days(-1);
+            let earliest = earliest.max(case.registered.unwrap_or(FIRST_DAY));
             let (from, to) = match every {
                 Every::Month => (day.month_start().max(earliest), day.month_end().min(end)),
-                Every::Day => (day.max(earliest), day.min(end)),
+                Every::Day if facts.working_day(day) => (day.max(earliest), day.min(end)),
+                Every::Day => return None,
             };
             if !(from <= day && day <= to) || delivered(service, case, facts, from, to).is_some() {
                 return None;
+            }
+            if let Some(target) = service.total {
+                let p = Progress { given: tablets_so_far(service, case, facts, day), target: target.into() };
+                if p.given >= p.target {
+                    return None;
+                }
+                progress = Some(p);
             }
             (from, to, Some(to))
         }
@@ -186,7 +234,15 @@ fn item(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, 
         expires,
         overdue: day > due_by,
         closes: closing_entry(&service.closed_by, case, day),
+        progress,
     })
+}
+
+/// Tablets of a hand-out service given to this case up to `day` (from the LMP for a pregnancy,
+/// from the delivery after it).
+pub(super) fn tablets_so_far(service: &Service, case: &Case<'_>, facts: &Facts, day: Day) -> u32 {
+    let kind = service.closed_by.kind.as_deref().unwrap_or_default();
+    facts.tablets_given(case.beneficiary, kind, case.counts_from.unwrap_or(FIRST_DAY), day)
 }
 
 /// The window of a one-off service for a case, whatever the day.
@@ -200,23 +256,34 @@ pub(super) struct Window {
     pub(super) expires: Option<Day>,
 }
 
-/// The window of the one-off `service` for `case`: `None` while its predecessor has not been
-/// given (it is not due yet).
+/// The window of the one-off `service` for `case`: `None` while none of its predecessors was
+/// given within its own window (it is not due yet, or never will be).
 pub(super) fn window(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule) -> Option<Window> {
-    let earliest = service.start.after(case.anchor);
-    let expires = service.expiry.map(|e| e.after(case.anchor));
-    let window_end = expires.unwrap_or(LAST_DAY);
-    let from = match &service.after {
-        Some(before) => {
-            let first = schedule.service(before)?;
-            let given = delivered(first, case, facts, FIRST_DAY, LAST_DAY)?;
-            service.gap.map_or(given, |g| g.after(given)).max(earliest)
-        }
-        None => earliest,
+    let earliest = service.start.after(case.anchor).max(case.registered.unwrap_or(FIRST_DAY));
+    let expires = service.last_day(case.anchor);
+    let from = if service.after.is_empty() {
+        earliest
+    } else {
+        let first = service
+            .after
+            .iter()
+            .filter_map(|id| schedule.service(id))
+            .filter_map(|before| given_in_window(before, case, facts))
+            .min()?;
+        service.gap.map_or(first, |g| g.after(first)).max(earliest)
     };
-    let own = service.due_by.map(|s| s.after(case.anchor));
-    let due_by = own.map_or(GRACE.after(from), |d| d.max(GRACE.after(from))).min(window_end);
-    Some(Window { from, due_by, expires })
+    let due_by = match service.due_by.map(|s| s.after(case.anchor)) {
+        Some(own) if own >= from => own,
+        _ => GRACE.after(from),
+    };
+    Some(Window { from, due_by: due_by.min(expires.unwrap_or(LAST_DAY)), expires })
+}
+
+/// The day `service` was given to this case, if on or before its last day: a dose given after it
+/// does not open the next one (a first fIPV after 1 year starts no series).
+pub(super) fn given_in_window(service: &Service, case: &Case<'_>, facts: &Facts) -> Option<Day> {
+    let last = service.last_day(case.anchor).unwrap_or(LAST_DAY);
+    delivered(service, case, facts, FIRST_DAY, LAST_DAY).filter(|d| *d <= last)
 }
 
 /// The first day `service` was delivered to this case: a dose whenever it was given (from the
@@ -242,8 +309,13 @@ pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from:
             let in_window = visits
                 .iter()
                 .filter(|v| v.number.is_none() || c.visit_number.is_none())
-                .filter(|v| v.day >= from && v.day <= to && (!c.ifa || v.ifa));
+                .filter(|v| v.day >= from && v.day <= to);
             numbered.chain(in_window).map(|v| v.day).min()
+        }
+        "ifa" => {
+            let kind = c.kind.clone().unwrap_or_default();
+            let handouts = facts.tablets.get(&(case.beneficiary.to_owned(), kind))?;
+            handouts.iter().map(|(d, _)| *d).find(|d| *d >= from.max(floor) && *d <= to)
         }
         "home-visit" => {
             let kind = c.visit_type.clone().unwrap_or_default();
@@ -253,16 +325,14 @@ pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from:
                 .filter_map(|days| first_in(days, from, to))
                 .min()
         }
-        "growth" => facts
-            .weighed
-            .range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to))
-            .next()
-            .map(|(_, d)| *d),
-        "attendance" => facts
-            .attendance
-            .range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to))
-            .next()
-            .map(|(_, d)| *d),
+        "growth" => {
+            let measured = if c.height { &facts.measured_height } else { &facts.weighed };
+            measured.range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to)).next().map(|(_, d)| *d)
+        }
+        "attendance" => {
+            let marked = if c.hot_meal { &facts.hot_meals } else { &facts.attendance };
+            marked.range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to)).next().map(|(_, d)| *d)
+        }
         "thr" => facts.rations.contains(&(case.beneficiary.to_owned(), from.month_text())).then_some(from),
         _ => None,
     }
@@ -276,7 +346,8 @@ fn closing_entry(c: &ClosedBy, case: &Case<'_>, day: Day) -> Value {
         "immunisation" => json!({"register": "immunisation", "beneficiary": who, "vaccine": c.vaccine, "date": date}),
         "vitamin-a" => json!({"register": "vitamin-a", "child": who, "dose": c.dose, "date": date}),
         "growth" => json!({"register": "growth", "child": who, "date": date}),
-        "attendance" => json!({"register": "attendance", "child": who, "date": date}),
+        "attendance" => json!({"register": "attendance", "child": who, "date": date, "present": true, "hot_meal": true}),
+        "ifa" => json!({"register": "ifa", "beneficiary": who, "kind": c.kind, "date": date}),
         "thr" => json!({"register": "thr", "beneficiary": who, "month": day.month_text()}),
         "home-visit" => json!({"register": "home-visit", "member": who, "visit_type": c.visit_type, "date": date}),
         "anc-visit" => {

@@ -183,7 +183,7 @@ pub fn centre_counts(
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     for (target, case) in &seen {
         for service in schedule.services.iter().filter(|s| s.target == *target) {
-            if !compute::applies(service, case, facts, settings) {
+            if !compute::applies(service, case, facts, schedule, settings) {
                 continue;
             }
             let outcome = match service.every {
@@ -202,16 +202,25 @@ pub fn centre_counts(
 
 /// A monthly or daily service in the month: `None` when not eligible, else whether served.
 fn recurring(service: &Service, every: Every, case: &Case<'_>, facts: &Facts, first: Day, until: Day) -> Option<bool> {
-    let earliest = service.start.after(case.anchor);
+    let earliest = service.start.after(case.anchor).max(case.registered.unwrap_or(Day::MIN));
     let end = service.until.map_or(Day::MAX, |u| u.after(case.anchor).plus_days(-1));
     let (from, to) = (first.max(earliest), until.min(end));
     if from > to {
         return None;
     }
+    if let Some(target) = service.total
+        && compute::tablets_so_far(service, case, facts, from.plus_days(-1)) >= u32::from(target)
+    {
+        return None;
+    }
     let who = case.beneficiary.to_owned();
-    let served = match (service.closed_by.register.as_str(), every) {
+    let c = &service.closed_by;
+    let served = match (c.register.as_str(), every) {
         ("thr", _) => facts.ration_days.get(&(who, first.month_text())).is_some_and(|d| usize::from(*d) >= SERVED_DAYS),
-        ("attendance", Every::Day) => facts.hot_meals.range((who.clone(), from)..=(who, to)).count() >= SERVED_DAYS,
+        ("attendance", Every::Day) => {
+            let days = if c.hot_meal { &facts.hot_meals } else { &facts.attendance };
+            days.range((who.clone(), from)..=(who, to)).count() >= SERVED_DAYS
+        }
         _ => compute::delivered(service, case, facts, from, to).is_some(),
     };
     Some(served)

@@ -96,6 +96,11 @@ impl Day {
         Day((ms + 330 * 60_000).div_euclid(86_400_000))
     }
 
+    /// True on a Sunday (1970-01-01, day 0, was a Thursday).
+    pub fn is_sunday(self) -> bool {
+        (self.0 + 4).rem_euclid(7) == 0
+    }
+
     /// `n` days later (earlier when negative).
     pub fn plus_days(self, n: i64) -> Day {
         Day(self.0.saturating_add(n))
@@ -228,6 +233,8 @@ mod tests {
             assert!(Day::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Day::of_millis_ist(0), day("1970-01-01"));
+        assert!(day("2026-12-06").is_sunday() && day("1970-01-04").is_sunday());
+        assert!(!day("2026-12-07").is_sunday() && !day("2026-12-05").is_sunday());
         // 18:30 UTC is midnight in India.
         assert_eq!(Day::of_millis_ist(18 * 3_600_000 + 30 * 60_000), day("1970-01-02"));
     }

@@ -47,6 +47,8 @@ pub struct Pregnancy {
     pub lmp: Day,
     /// Expected delivery: as written, or LMP + 9 months + 7 days.
     pub edd: Day,
+    /// Registered at the centre: as written, else the day the entry was written, else the LMP.
+    pub registered: Day,
 }
 
 /// A recorded delivery.
@@ -94,12 +96,20 @@ pub struct Facts {
     pub vitamin_a: BTreeMap<(String, u8), Vec<Day>>,
     /// Growth measurements: (child, day).
     pub weighed: BTreeSet<(String, Day)>,
+    /// Growth measurements with a length or height: (child, day).
+    pub measured_height: BTreeSet<(String, Day)>,
     /// Take-home ration with at least one day given: (beneficiary, `YYYY-MM`).
     pub rations: BTreeSet<(String, String)>,
-    /// Attendance marked: (child, day).
+    /// Present at pre-school: (child, day). An entry marking the child absent is not here.
     pub attendance: BTreeSet<(String, Day)>,
-    /// Take-home ration days given: (beneficiary, `YYYY-MM`) → the most days any entry says.
+    /// Take-home ration days given: (beneficiary, `YYYY-MM`) → the days of the month's entries
+    /// summed (CAS adds up the month's hand-outs), at most the month's days.
     pub ration_days: BTreeMap<(String, String), u8>,
+    /// Tablets handed out: (woman, `ifa` or `folic-acid`) → (day, tablets), by day. IFA given
+    /// at an antenatal check-up counts here too.
+    pub tablets: BTreeMap<(String, String), Vec<(Day, u16)>>,
+    /// Days the centre recorded as closed.
+    pub closed: BTreeSet<Day>,
     /// Days the hot cooked meal was given: (child, day).
     pub hot_meals: BTreeSet<(String, Day)>,
     /// Home visits: (member, kebab-case type) → every day.
@@ -108,11 +118,21 @@ pub struct Facts {
     pub anc: BTreeMap<String, Vec<AncVisit>>,
     /// The latest date written in any entry: a clock earlier than this is wrong.
     pub newest: Option<Day>,
+    /// IFA tablets given at check-ups, (pregnancy, day, tablets), until every entry is in.
+    anc_tablets: Vec<(String, Day, u16)>,
 }
 
 /// A vaccine name as compared: upper case, spaces and underscores as hyphens.
 pub fn normalise_vaccine(name: &str) -> String {
     name.trim().to_uppercase().chars().map(|c| if c == ' ' || c == '_' { '-' } else { c }).collect()
+}
+
+/// The day an entry was written, read from its ID (`<key>-<wall ms>-<logical>`), in India's time.
+fn written_on(id: &str) -> Option<Day> {
+    /// Year 3000, in Unix milliseconds: a wall clock beyond it is not a day a register holds.
+    const LATEST_MS: i64 = 32_503_680_000_000;
+    let wall: i64 = id.split('-').nth(1)?.parse().ok().filter(|w| (0..LATEST_MS).contains(w))?;
+    Some(Day::of_millis_ist(wall))
 }
 
 /// The kebab-case name of an enum value, as stored.
@@ -129,6 +149,10 @@ impl Facts {
         }
         for days in f.vaccines.values_mut().chain(f.vitamin_a.values_mut()).chain(f.visits.values_mut()) {
             days.sort();
+        }
+        f.settle_anc_tablets();
+        for handouts in f.tablets.values_mut() {
+            handouts.sort();
         }
         f
     }
@@ -160,7 +184,10 @@ impl Facts {
             Entry::Pregnancy(p) => {
                 if let Some(lmp) = day(&p.lmp) {
                     let edd = p.edd.as_deref().and_then(day).unwrap_or_else(|| Span::Days(7).after(lmp.plus_months(9)));
-                    self.pregnancies.push(Pregnancy { id: id.to_owned(), member: p.member.clone(), lmp, edd });
+                    let registered =
+                        p.registered.as_deref().and_then(day).or_else(|| written_on(id)).map_or(lmp, |d| d.max(lmp));
+                    let pregnancy = Pregnancy { id: id.to_owned(), member: p.member.clone(), lmp, edd, registered };
+                    self.pregnancies.push(pregnancy);
                 }
             }
             Entry::Birth(b) => {
@@ -179,6 +206,9 @@ impl Facts {
                 if let Some(d) = self.seen(day(&a.date)) {
                     let visit = AncVisit { day: d, number: a.visit_number, ifa: a.ifa_tablets.unwrap_or(0) > 0 };
                     self.anc.entry(a.pregnancy.clone()).or_default().push(visit);
+                    if let Some(n) = a.ifa_tablets.filter(|n| *n > 0) {
+                        self.anc_tablets.push((a.pregnancy.clone(), d, n));
+                    }
                 }
             }
             Entry::Immunisation(d) => {
@@ -195,17 +225,24 @@ impl Facts {
             Entry::Growth(g) => {
                 if let Some(d) = self.seen(day(&g.date)) {
                     self.weighed.insert((g.child.clone(), d));
+                    if g.height_cm.is_some() {
+                        self.measured_height.insert((g.child.clone(), d));
+                    }
                 }
             }
             Entry::Thr(t) if t.days_given > 0 => {
                 self.seen(day(&format!("{}-01", t.month)));
                 self.rations.insert((t.beneficiary.clone(), t.month.clone()));
+                let most = Day::parse(&format!("{}-01", t.month)).map_or(31, |d| d.month_end().civil().2);
+                let most = u8::try_from(most).unwrap_or(31);
                 let days = self.ration_days.entry((t.beneficiary.clone(), t.month.clone())).or_default();
-                *days = (*days).max(t.days_given);
+                *days = days.saturating_add(t.days_given).min(most);
             }
             Entry::Attendance(a) => {
                 if let Some(d) = self.seen(day(&a.date)) {
-                    self.attendance.insert((a.child.clone(), d));
+                    if a.present {
+                        self.attendance.insert((a.child.clone(), d));
+                    }
                     if a.hot_meal {
                         self.hot_meals.insert((a.child.clone(), d));
                     }
@@ -216,8 +253,40 @@ impl Facts {
                     self.visits.entry((v.member.clone(), kebab(&v.visit_type))).or_default().push(d);
                 }
             }
+            Entry::Ifa(t) => {
+                if let Some(d) = self.seen(day(&t.date)) {
+                    self.tablets.entry((t.beneficiary.clone(), kebab(&t.kind))).or_default().push((d, t.tablets));
+                }
+            }
+            Entry::Closure(c) => {
+                if let Some(d) = day(&c.date) {
+                    self.closed.insert(d);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// IFA given at check-ups, once every entry is in: the check-up names the pregnancy, the
+    /// tablets count for its woman.
+    fn settle_anc_tablets(&mut self) {
+        for (pregnancy, d, n) in std::mem::take(&mut self.anc_tablets) {
+            if let Some(p) = self.pregnancies.iter().find(|p| p.id == pregnancy) {
+                self.tablets.entry((p.member.clone(), "ifa".into())).or_default().push((d, n));
+            }
+        }
+    }
+
+    /// Tablets of `kind` given to `woman` in `from..=to`.
+    pub fn tablets_given(&self, woman: &str, kind: &str, from: Day, to: Day) -> u32 {
+        self.tablets
+            .get(&(woman.to_owned(), kind.to_owned()))
+            .map_or(0, |h| h.iter().filter(|(d, _)| *d >= from && *d <= to).map(|(_, n)| u32::from(*n)).sum())
+    }
+
+    /// Whether the centre works on `day`: not a Sunday, and not a day it recorded as closed.
+    pub fn working_day(&self, day: Day) -> bool {
+        !day.is_sunday() && !self.closed.contains(&day)
     }
 
     /// The delivery that ended `pregnancy`: one that names it, or the mother's first delivery

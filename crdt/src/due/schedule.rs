@@ -1,6 +1,6 @@
 //! The schedule: every service, its window and what closes it, as data.
 //!
-//! The schedule is one table ([`Schedule`]), versioned and with its source, read from JSON. The
+//! The schedule is one table ([`Schedule`]), versioned and with its sources, read from JSON. The
 //! one Sampark ships is `crdt/data/schedule/bihar-uip.json` ([`Schedule::bihar`]); a state that
 //! changes its schedule edits that table (or gives its own file), not the code. Each row:
 //!
@@ -8,20 +8,24 @@
 //! |---|---|
 //! | `id` | the service, e.g. `OPV-1` (unique) |
 //! | `en`, `hi` | its name in English and Hindi |
-//! | `for` | `child` (anchor: date of birth), `pregnancy` (anchor: LMP) or `delivery` (anchor: delivery date; the beneficiary is the mother) |
+//! | `for` | `child` (anchor: date of birth), `pregnancy` (anchor: LMP; nothing is due before the pregnancy was registered) or `delivery` (anchor: delivery date; the beneficiary is the mother) |
 //! | `start` | earliest, after the anchor (`6w`, `9m`, ...) |
-//! | `after`, `gap` | the service that must come first, and the least time after it (a dose's predecessor and minimum gap) |
+//! | `after`, `gap` | the service (or any of several) that must come first, and the least time after it; a predecessor given after its own last day does not count |
+//! | `unless` | only if this other service was not given in its own window (a catch-up route) |
 //! | `due_by` | when it becomes overdue, after the anchor; by default 4 weeks after it became due |
-//! | `expiry` | the last day it may be given, after the anchor (inclusive); none: no limit |
-//! | `every`, `until` | `month` or `day`: a service due in every month (or day) from `start` until before `until` |
-//! | `when` | only if: `je-endemic` (the district is endemic for Japanese Encephalitis), `home-birth`, `td-booster` (two Td doses in the 3 years before this pregnancy), `td-two-doses` (otherwise) |
-//! | `closed_by` | the register entry that delivers it: `register` and the fields it must have (`vaccine`, `dose`, `visit_type`, `visit_number`, `ifa`) |
+//! | `expiry` / `before` | the last day it may be given (inclusive) / the day from which it may not, after the anchor; every one-off child service has one of them |
+//! | `every`, `until` | `month` or `day`: a service due in every month (or working day) from `start` until before `until` |
+//! | `total` | for a monthly hand-out of tablets: due until this many tablets were given |
+//! | `listed` | `false`: counted in coverage, not shown on the due list |
+//! | `when` | only if: `je-endemic` (the district gives Japanese Encephalitis vaccine), `home-birth`, `td-booster` (two Td doses in a pregnancy within the 3 years before this one), `td-two-doses` (otherwise) |
+//! | `closed_by` | the register entry that delivers it: `register` and the fields it must have (`vaccine`, `dose`, `visit_type`, `visit_number`, `kind`, `height`, `hot_meal`) |
+//! | `source`, `note` | the IDs of its sources (in the table's `sources`), and what Sampark chose where they are silent |
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::day::Span;
+use super::day::{Day, Span};
 
 /// The schedule Sampark ships.
 const BIHAR: &str = include_str!("../../data/schedule/bihar-uip.json");
@@ -46,7 +50,7 @@ pub enum For {
 pub enum Every {
     /// Once in every calendar month.
     Month,
-    /// Every day.
+    /// Every working day of the centre.
     Day,
 }
 
@@ -54,11 +58,12 @@ pub enum Every {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum When {
-    /// The district is endemic for Japanese Encephalitis.
+    /// The district gives Japanese Encephalitis vaccine (see [`super::Settings`]).
     JeEndemic,
     /// The child was born at home.
     HomeBirth,
-    /// Two Td doses were given in the 3 years before this pregnancy: one booster is enough.
+    /// Two Td doses were given in a pregnancy within the 3 years before this one: one booster
+    /// is enough.
     TdBooster,
     /// Otherwise: two doses.
     TdTwoDoses,
@@ -82,9 +87,15 @@ pub struct ClosedBy {
     /// For `anc-visit`: which check-up.
     #[serde(default)]
     pub visit_number: Option<u8>,
-    /// For `anc-visit`: IFA tablets were given.
+    /// For `ifa`: which tablets (`ifa` or `folic-acid`).
     #[serde(default)]
-    pub ifa: bool,
+    pub kind: Option<String>,
+    /// For `growth`: the length or height was measured too.
+    #[serde(default)]
+    pub height: bool,
+    /// For `attendance`: the hot meal was given (otherwise: the child was present).
+    #[serde(default)]
+    pub hot_meal: bool,
 }
 
 /// One service of the schedule.
@@ -102,39 +113,83 @@ pub struct Service {
     pub target: For,
     /// Earliest, after the anchor.
     pub start: Span,
-    /// The service that must come first.
-    #[serde(default)]
-    pub after: Option<String>,
+    /// The services one of which must come first (a dose's predecessor).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub after: Vec<String>,
     /// Least time after `after`.
     #[serde(default)]
     pub gap: Option<Span>,
+    /// Only if this service was not given in its window.
+    #[serde(default)]
+    pub unless: Option<String>,
     /// Overdue after this, after the anchor.
     #[serde(default)]
     pub due_by: Option<Span>,
     /// The last day it may be given, after the anchor.
     #[serde(default)]
     pub expiry: Option<Span>,
+    /// It may not be given from this day, after the anchor.
+    #[serde(default)]
+    pub before: Option<Span>,
     /// Recurs every month or day.
     #[serde(default)]
     pub every: Option<Every>,
     /// A recurring service stops before this, after the anchor.
     #[serde(default)]
     pub until: Option<Span>,
+    /// A recurring hand-out stops once this many tablets were given.
+    #[serde(default)]
+    pub total: Option<u16>,
+    /// Shown on the due list (otherwise counted in coverage only).
+    #[serde(default = "yes")]
+    pub listed: bool,
     /// Only if.
     #[serde(default)]
     pub when: Option<When>,
     /// What delivers it.
     pub closed_by: ClosedBy,
+    /// Its sources: keys of [`Schedule::sources`].
+    pub source: Vec<String>,
+    /// What Sampark chose where the sources are silent.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
-/// A schedule: its version, its source and its services.
+fn yes() -> bool {
+    true
+}
+
+/// `"A"` or `["A", "B"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+impl Service {
+    /// The last day it may be given, for the anchor `anchor`: from `expiry` or `before`.
+    pub fn last_day(&self, anchor: Day) -> Option<Day> {
+        self.expiry.map(|e| e.after(anchor)).or_else(|| self.before.map(|b| b.after(anchor).plus_days(-1)))
+    }
+}
+
+/// A schedule: its version, its sources and its services.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
-    /// Which table this is, e.g. `bihar-uip-2026.1`.
+    /// Which table this is, e.g. `bihar-uip-2026.2`.
     pub version: String,
-    /// Where its rules come from.
+    /// Where its rules come from, in a sentence.
     pub source: String,
+    /// Every source a row cites, by key (`S1`, ...): what it is, where to find it, what it says.
+    pub sources: BTreeMap<String, String>,
     /// The services.
     pub services: Vec<Service>,
 }
@@ -143,11 +198,12 @@ pub struct Schedule {
 const CLOSERS: &[(&str, &[&str])] = &[
     ("immunisation", &["vaccine"]),
     ("vitamin-a", &["dose"]),
-    ("growth", &[]),
+    ("growth", &["height"]),
     ("thr", &[]),
-    ("attendance", &[]),
+    ("attendance", &["hot_meal"]),
     ("home-visit", &["visit_type"]),
-    ("anc-visit", &["visit_number", "ifa"]),
+    ("anc-visit", &["visit_number"]),
+    ("ifa", &["kind"]),
 ];
 
 impl Schedule {
@@ -169,8 +225,10 @@ impl Schedule {
         self.services.iter().find(|s| s.id == id)
     }
 
-    /// IDs unique; `after` names an earlier service for the same people; `gap` only with
-    /// `after`; `until` exactly with `every`; what closes a service is a register that can.
+    /// IDs unique; `after` and `unless` name earlier services for the same people; `gap` only
+    /// with `after`; `until` exactly with `every`; one-off child services end; `total` only on
+    /// a monthly tablet hand-out; every row cites a known source; what closes a service is a
+    /// register that can.
     fn check(&self) -> Result<(), String> {
         if self.services.len() > MAX_SERVICES {
             return Err(format!("a schedule has at most {MAX_SERVICES} services"));
@@ -181,19 +239,33 @@ impl Schedule {
             if s.id.is_empty() || !seen.insert(&s.id) {
                 return fail("its ID is empty or used twice");
             }
-            if let Some(after) = &s.after {
-                match self.service(after) {
-                    Some(a) if seen.contains(after.as_str()) && a.target == s.target && after != &s.id => {}
-                    _ => return fail("`after` must name an earlier service for the same people"),
-                }
-            } else if s.gap.is_some() {
+            let earlier = |id: &String| {
+                self.service(id).is_some_and(|a| seen.contains(id.as_str()) && a.target == s.target && id != &s.id)
+            };
+            if !s.after.iter().chain(&s.unless).all(earlier) {
+                return fail("`after` and `unless` must name earlier services for the same people");
+            }
+            if s.after.is_empty() && s.gap.is_some() {
                 return fail("`gap` needs `after`");
             }
             if s.every.is_some() != s.until.is_some() {
                 return fail("`every` and `until` go together");
             }
-            if s.every.is_some() && (s.after.is_some() || s.due_by.is_some() || s.expiry.is_some()) {
-                return fail("a recurring service has no `after`, `due_by` or `expiry`");
+            if s.expiry.is_some() && s.before.is_some() {
+                return fail("give `expiry` or `before`, not both");
+            }
+            let ends = s.expiry.is_some() || s.before.is_some();
+            if s.every.is_some() && (!s.after.is_empty() || s.due_by.is_some() || ends) {
+                return fail("a recurring service has no `after`, `due_by`, `expiry` or `before`");
+            }
+            if s.every.is_none() && s.target == For::Child && !ends {
+                return fail("a child's service needs its last day (`expiry` or `before`)");
+            }
+            if s.total.is_some() && (s.every != Some(Every::Month) || s.closed_by.register != "ifa") {
+                return fail("`total` is for a monthly tablet hand-out (`ifa`)");
+            }
+            if s.source.is_empty() || !s.source.iter().all(|k| self.sources.contains_key(k)) {
+                return fail("`source` must name one or more of the table's `sources`");
             }
             let Some((_, fields)) = CLOSERS.iter().find(|(r, _)| *r == s.closed_by.register) else {
                 return fail("`closed_by` names a register that cannot close a service");
@@ -204,7 +276,9 @@ impl Schedule {
                 ("dose", c.dose.is_some()),
                 ("visit_type", c.visit_type.is_some()),
                 ("visit_number", c.visit_number.is_some()),
-                ("ifa", c.ifa),
+                ("kind", c.kind.is_some()),
+                ("height", c.height),
+                ("hot_meal", c.hot_meal),
             ];
             if given.iter().any(|(f, set)| *set && !fields.contains(f)) {
                 return fail("`closed_by` has a field its register does not take");
@@ -223,32 +297,40 @@ mod tests {
         let s = Schedule::parse(BIHAR).unwrap();
         assert!(s.version.starts_with("bihar-uip"));
         assert!(s.services.len() > 40);
-        assert_eq!(s.service("OPV-2").unwrap().after.as_deref(), Some("OPV-1"));
+        assert_eq!(s.service("OPV-2").unwrap().after, ["OPV-1"]);
+        assert_eq!(s.service("DPT-B1").unwrap().after, ["PENTA-3", "DPT-3"]);
     }
 
     #[test]
     fn bad_schedules_are_refused_in_words() {
         let row = |extra: &str| {
             format!(
-                r#"{{"version": "t", "source": "t", "services": [
-                {{"id": "A", "en": "a", "hi": "a", "for": "child", "start": "0d", "closed_by": {{"register": "growth"}}}},
-                {{"id": "B", "en": "b", "hi": "b", "for": "child", "start": "1w", {extra} "closed_by": {{"register": "growth"}}}}]}}"#
+                r#"{{"version": "t", "source": "t", "sources": {{"S1": "a book"}}, "services": [
+                {{"id": "A", "en": "a", "hi": "a", "for": "child", "start": "0d", "expiry": "1y", "source": ["S1"], "closed_by": {{"register": "growth"}}}},
+                {{"id": "B", "en": "b", "hi": "b", "for": "child", "start": "1w", {extra} "source": ["S1"], "closed_by": {{"register": "growth"}}}}]}}"#
             )
         };
-        assert!(Schedule::parse(&row(r#""after": "A", "gap": "4w","#)).is_ok());
+        assert!(Schedule::parse(&row(r#""after": "A", "gap": "4w", "expiry": "1y","#)).is_ok());
+        assert!(Schedule::parse(&row(r#""after": ["A"], "before": "1y","#)).is_ok());
         for (extra, says) in [
-            (r#""after": "Z","#, "earlier service"),
-            (r#""gap": "4w","#, "needs `after`"),
+            (r#""after": "Z", "expiry": "1y","#, "earlier services"),
+            (r#""unless": "B", "expiry": "1y","#, "earlier services"),
+            (r#""gap": "4w", "expiry": "1y","#, "needs `after`"),
             (r#""every": "month","#, "go together"),
             (r#""start": "x","#, "does not read"),
             (r#""colour": "red","#, "does not read"),
+            (r#""expiry": "1y", "before": "2y","#, "not both"),
+            ("", "needs its last day"),
+            (r#""every": "month", "until": "1y", "total": 180,"#, "tablet hand-out"),
         ] {
             let err = Schedule::parse(&row(extra)).unwrap_err();
             assert!(err.contains(says), "{extra}: {err}");
         }
-        let twice = row("").replace("\"id\": \"B\"", "\"id\": \"A\"");
+        let twice = row(r#""expiry": "1y","#).replace("\"id\": \"B\"", "\"id\": \"A\"");
         assert!(Schedule::parse(&twice).unwrap_err().contains("used twice"));
-        let closer = row("").replace("\"register\": \"growth\"}}]", "\"register\": \"stock\"}}]");
+        let unsourced = row(r#""expiry": "1y","#).replace(r#""source": ["S1"], "closed_by": {"register": "growth"}}]"#, r#""source": ["S9"], "closed_by": {"register": "growth"}}]"#);
+        assert!(Schedule::parse(&unsourced).unwrap_err().contains("`source`"));
+        let closer = row(r#""expiry": "1y","#).replace("\"register\": \"growth\"}}]", "\"register\": \"stock\"}}]");
         assert!(Schedule::parse(&closer).unwrap_err().contains("cannot close"));
     }
 }

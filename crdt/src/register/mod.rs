@@ -114,9 +114,10 @@ pub use store::{
     Contents, RegisterError, StoredEntry, UnreadableEntry, correct, entries, entry, read, record, schema_version, void,
 };
 pub use types::{
-    AncVisit, Attendance, Birth, BirthOutcome, Caste, DeliveryPlace, DeliveryType, Direction, Entry, GrowthMeasurement,
-    HomeVisit, Household, ImmunisationDose, Member, MigrationStatus, Position, Pregnancy, REGISTERS, Referral,
-    Relation, Religion, Sex, StockMovement, ThrDistribution, VhsndDay, VisitType, VitaminADose,
+    AncVisit, Attendance, Birth, BirthOutcome, Caste, Closure, DeliveryPlace, DeliveryType, Direction, Entry,
+    GrowthMeasurement, HomeVisit, Household, ImmunisationDose, Member, MigrationStatus, Position, Pregnancy, REGISTERS,
+    Referral, Relation, Religion, Sex, StockMovement, TabletHandout, TabletKind, ThrDistribution, VhsndDay, VisitType,
+    VitaminADose,
 };
 pub use validate::{EntryError, MAX_NAME_LEN, MAX_TEXT_LEN, MAX_YEAR, MIN_BIRTH_YEAR, MIN_SERVICE_YEAR, mask_aadhaar};
 
@@ -190,9 +191,19 @@ mod tests {
 
     #[test]
     fn register_names_match_the_serde_tags() {
-        let entry = Entry::Vhsnd(VhsndDay { date: "2026-01-01".into(), held: true });
-        let json = serde_json::to_value(&entry).unwrap();
-        assert_eq!(json[REGISTER_KEY], entry.register());
-        assert_eq!(REGISTERS.len(), 14);
+        let closed = Closure { date: "2026-01-26".into(), reason: "Republic Day".into() };
+        let tablets = TabletHandout {
+            beneficiary: "0a1b2c3d-1767225600000-0".into(),
+            date: "2026-01-02".into(),
+            kind: TabletKind::FolicAcid,
+            tablets: 30,
+        };
+        let vhsnd = VhsndDay { date: "2026-01-01".into(), held: true };
+        for entry in [Entry::Vhsnd(vhsnd), Entry::Closure(closed), Entry::Ifa(tablets)] {
+            let json = serde_json::to_value(&entry).unwrap();
+            assert_eq!(json[REGISTER_KEY], entry.register());
+            assert_eq!(Entry::fields_of(entry.register()), Some(entry.fields()));
+        }
+        assert_eq!(REGISTERS.len(), 16);
     }
 }

@@ -191,6 +191,8 @@ value_enum! {
         Ebf,
         /// Complementary feeding counselling.
         Cf,
+        /// Home-based care for the young child (HBYC): visits at 3, 6, 9, 12 and 15 months.
+        Hbyc,
     }
 }
 
@@ -272,6 +274,10 @@ entry_struct! {
         edd: Option<String>,
         /// Flagged as a high-risk pregnancy.
         high_risk: bool,
+        /// The day the pregnancy was registered at the centre, `YYYY-MM-DD`; when absent, the day
+        /// the entry was written. Services are due, and counted in coverage, from this day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        registered: Option<String>,
     }
 }
 
@@ -388,6 +394,41 @@ entry_struct! {
     }
 }
 
+value_enum! {
+    /// What tablets were handed out.
+    TabletKind {
+        /// Iron and folic acid (IFA), one a day from the second trimester and after delivery.
+        Ifa,
+        /// Folic acid alone, in the first trimester.
+        FolicAcid,
+    }
+}
+
+entry_struct! {
+    /// Tablets handed to a woman (services for pregnant and lactating women).
+    TabletHandout {
+        /// Entry ID of the woman (a member).
+        beneficiary: String,
+        /// The day, `YYYY-MM-DD`.
+        date: String,
+        /// IFA or folic acid.
+        kind: TabletKind,
+        /// How many tablets (1 to 200).
+        tablets: u16,
+    }
+}
+
+entry_struct! {
+    /// A working day on which the centre was closed (a holiday, an election, a flood): nothing
+    /// daily is due that day.
+    Closure {
+        /// The day, `YYYY-MM-DD`.
+        date: String,
+        /// Why.
+        reason: String,
+    }
+}
+
 entry_struct! {
     /// One child's pre-school attendance and hot meal on one day (daily register).
     Attendance {
@@ -479,6 +520,10 @@ pub enum Entry {
     Referral(Referral),
     /// A stock movement.
     Stock(StockMovement),
+    /// IFA or folic acid tablets handed out.
+    Ifa(TabletHandout),
+    /// The centre closed on a working day.
+    Closure(Closure),
 }
 
 /// Every register name with its entry fields, in the order of [`Entry`]'s variants.
@@ -497,6 +542,8 @@ pub const REGISTERS: &[(&str, &[&str])] = &[
     ("home-visit", HomeVisit::FIELDS),
     ("referral", Referral::FIELDS),
     ("stock", StockMovement::FIELDS),
+    ("ifa", TabletHandout::FIELDS),
+    ("closure", Closure::FIELDS),
 ];
 
 /// The partition used when a date does not parse. Never reached through [`crate::register::record`],
@@ -521,6 +568,8 @@ impl Entry {
             Entry::HomeVisit(_) => "home-visit",
             Entry::Referral(_) => "referral",
             Entry::Stock(_) => "stock",
+            Entry::Ifa(_) => "ifa",
+            Entry::Closure(_) => "closure",
         }
     }
 
@@ -551,6 +600,8 @@ impl Entry {
             Entry::Attendance(a) => DocKind::Daily(month_of(&a.date)),
             Entry::Thr(t) => DocKind::Thr(month_of(&t.month)),
             Entry::Stock(s) => DocKind::Stock(month_of(&s.date)),
+            Entry::Ifa(t) => DocKind::Immunisation(month_of(&t.date)),
+            Entry::Closure(c) => DocKind::Daily(month_of(&c.date)),
         }
     }
 }

@@ -5,8 +5,9 @@ use thiserror::Error;
 
 use super::is_entry_id;
 use super::types::{
-    AncVisit, Attendance, Birth, BirthOutcome, Entry, GrowthMeasurement, HomeVisit, Household, ImmunisationDose,
-    Member, Pregnancy, Referral, StockMovement, ThrDistribution, VhsndDay, VitaminADose,
+    AncVisit, Attendance, Birth, BirthOutcome, Closure, Entry, GrowthMeasurement, HomeVisit, Household,
+    ImmunisationDose, Member, Pregnancy, Referral, StockMovement, TabletHandout, ThrDistribution, VhsndDay,
+    VitaminADose,
 };
 
 /// Longest name (of a person, item, place, unit), in bytes.
@@ -137,6 +138,8 @@ impl Entry {
             Entry::HomeVisit(e) => e.validate(),
             Entry::Referral(e) => e.validate(),
             Entry::Stock(e) => e.validate(),
+            Entry::Ifa(e) => e.validate(),
+            Entry::Closure(e) => e.validate(),
         }
     }
 }
@@ -183,6 +186,16 @@ impl Pregnancy {
                 return Err(EntryError::Inconsistent(format!(
                     "edd {edd} is {days} days after lmp {}; it should be about 280 ({} to {})",
                     self.lmp, EDD_DAYS.0, EDD_DAYS.1
+                )));
+            }
+        }
+        if let Some(registered) = &self.registered {
+            let days = date("registered", registered, MIN_SERVICE_YEAR)? - lmp;
+            if !(0..=EDD_DAYS.1).contains(&days) {
+                return Err(EntryError::Inconsistent(format!(
+                    "registered {registered} is {days} days after lmp {}; a pregnancy is registered between its LMP and \
+                     delivery",
+                    self.lmp
                 )));
             }
         }
@@ -321,6 +334,23 @@ impl StockMovement {
         }
         range("quantity", self.quantity, 0.0, MAX_QUANTITY, "units")?;
         name("unit", &self.unit)
+    }
+}
+
+impl TabletHandout {
+    /// Checks the hand-out's fields.
+    pub fn validate(&self) -> Check {
+        reference("beneficiary", &self.beneficiary)?;
+        date("date", &self.date, MIN_SERVICE_YEAR)?;
+        range("tablets", self.tablets.into(), 1.0, 200.0, "tablets")
+    }
+}
+
+impl Closure {
+    /// Checks the closure's fields.
+    pub fn validate(&self) -> Check {
+        date("date", &self.date, MIN_SERVICE_YEAR)?;
+        required_text("reason", &self.reason)
     }
 }
 
