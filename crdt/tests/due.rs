@@ -194,9 +194,16 @@ fn school_age_children_have_pre_school_on_working_days() {
 }
 
 fn pregnant(lmp: &str) -> Registers {
-    Registers::default()
-        .add("w1", member("Sunita", "1998-05-05"))
-        .add("p1", Entry::Pregnancy(Pregnancy { member: "w1".into(), lmp: lmp.into(), edd: None, high_risk: false, registered: None }))
+    Registers::default().add("w1", member("Sunita", "1998-05-05")).add(
+        "p1",
+        Entry::Pregnancy(Pregnancy {
+            member: "w1".into(),
+            lmp: lmp.into(),
+            edd: None,
+            high_risk: false,
+            registered: None,
+        }),
+    )
 }
 
 #[test]

@@ -56,8 +56,9 @@ fn walk(
             listed.entry(item.service.clone()).or_default().insert(d);
             let one_off = schedule.service(&item.service).unwrap().every.is_none();
             if one_off && !withheld.contains(&item.service.as_str()) {
-                let entry: Entry = serde_json::from_value(item.closes.clone())
-                    .unwrap_or_else(|e| panic!("{}: the closing entry {} does not read: {e}", item.service, item.closes));
+                let entry: Entry = serde_json::from_value(item.closes.clone()).unwrap_or_else(|e| {
+                    panic!("{}: the closing entry {} does not read: {e}", item.service, item.closes)
+                });
                 given.push((format!("given-{}-{d}", item.service), entry));
             }
         }
@@ -264,8 +265,7 @@ fn a_pregnancy_from_its_lmp_to_six_months_after_delivery() {
         outcome: BirthOutcome::LiveBirth,
         birth_weight_grams: Some(2900),
     });
-    let registers =
-        vec![("sunita".to_owned(), woman), ("p1".to_owned(), pregnancy), ("b1".to_owned(), birth)];
+    let registers = vec![("sunita".to_owned(), woman), ("p1".to_owned(), pregnancy), ("b1".to_owned(), birth)];
     let end = delivered.plus_months(7);
     let d = |n: i64| delivered.plus_days(n);
     // HBNC (S8): the day of birth is day 1, so "day N" is N - 1 days after it; each visit is

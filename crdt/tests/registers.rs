@@ -250,7 +250,9 @@ fn samples() -> Vec<Entry> {
             kind: sampark_crdt::register::TabletKind::Ifa,
             tablets: 30,
         }),
-        Entry::Closure(sampark_crdt::register::Closure { date: "2026-11-14".into(), reason: "छठ पूजा".into() }),
+        Entry::Closure(sampark_crdt::register::Closure {
+            date: "2026-11-14".into(), reason: "छठ पूजा".into()
+        }),
     ]
 }
 

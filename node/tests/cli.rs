@@ -415,3 +415,77 @@ fn a_killed_daemons_stale_file_is_ignored() {
     let list = on(&home, &["ticket", "list", "--json"]).ok().json();
     assert_eq!(list[0]["text"], "before the kill");
 }
+
+/// The programme's rules through the `due` command of a real phone, each with its source (the
+/// keys are those of the schedule's `sources`): what a sevika is shown is what the rule says.
+#[test]
+fn the_due_command_follows_the_programme_s_rules() {
+    let (_dir, home, _) = sevika_home();
+    let record = |entry: Value| -> String {
+        let out = on(&home, &["record", "--entry", &entry.to_string(), "--json"]).ok().json();
+        out["entry_id"].as_str().unwrap().to_owned()
+    };
+    let household = record(json!({"register": "household", "number": "7", "head_name": "Sita Devi", "caste": "sc",
+        "religion": "hindu", "minority": false, "bpl": true}));
+    let member = |name: &str, dob: &str, relation: &str| {
+        record(json!({"register": "member", "household": household, "name": name, "dob": dob, "sex": "female",
+            "relation": relation, "migration": "resident", "sms_opt_out": false}))
+    };
+    let due = |date: &str| -> Vec<(String, bool)> {
+        let list = on(&home, &["due", "--date", date, "--json"]).ok().json();
+        let mut items = Vec::new();
+        for h in list["households"].as_array().unwrap() {
+            for i in h["items"].as_array().unwrap() {
+                items.push((i["service"].as_str().unwrap().to_owned(), i["overdue"].as_bool().unwrap()));
+            }
+        }
+        items
+    };
+    let has = |items: &[(String, bool)], s: &str| items.iter().any(|(id, _)| id == s);
+    let overdue = |items: &[(String, bool)], s: &str| items.iter().any(|(id, o)| id == s && *o);
+
+    // S5, S21: fIPV-1 is not given after 1 year: an unvaccinated child of 18 months is not told
+    // to come for it. S4: fIPV-3 at 9-12 months once the first two were given before 1 year.
+    member("Rani", "2025-05-01", "daughter");
+    let items = due("2026-11-02");
+    assert!(!has(&items, "FIPV-1"), "{items:?}");
+    assert!(has(&items, "DPT-1") && has(&items, "MR-1"), "S23: the catch-up route at 18 months: {items:?}");
+    let infant = member("Asha", "2026-01-05", "daughter");
+    for (vaccine, date) in [("FIPV-1", "2026-02-16"), ("FIPV-2", "2026-04-13")] {
+        record(json!({"register": "immunisation", "beneficiary": infant, "vaccine": vaccine, "date": date}));
+    }
+    assert!(!has(&due("2026-10-04"), "FIPV-3"), "before 9 months");
+    assert!(has(&due("2026-10-05"), "FIPV-3"), "from 9 months");
+
+    // S1, S21: Td-1 early in pregnancy, not overdue on the day a pregnancy is registered at
+    // 9 weeks; S6: ANC-2 at 14-26 weeks is not overdue at 20 weeks.
+    let woman = member("Sunita", "2000-03-03", "daughter-in-law");
+    let pregnancy = record(json!({"register": "pregnancy", "member": woman, "lmp": "2026-09-01",
+        "registered": "2026-11-03", "high_risk": false}));
+    let items = due("2026-11-03");
+    assert!(has(&items, "TD-1") && !overdue(&items, "TD-1"), "{items:?}");
+    assert!(has(&items, "ANC-1") && !overdue(&items, "ANC-1"), "{items:?}");
+    assert!(!has(&due("2026-11-02"), "ANC-1"), "not before she was registered");
+    let items = due("2027-01-19");
+    assert!(has(&items, "ANC-2") && !overdue(&items, "ANC-2"), "20 weeks: {items:?}");
+
+    // S6, S7: IFA handed out is counted in tablets and does not close a check-up.
+    record(json!({"register": "ifa", "beneficiary": woman, "kind": "ifa", "date": "2027-01-19", "tablets": 30}));
+    let list = on(&home, &["due", "--date", "2027-02-02", "--json"]).ok().json();
+    let ifa =
+        list["households"][0]["items"].as_array().unwrap().iter().find(|i| i["service"] == "IFA").unwrap().clone();
+    assert_eq!((ifa["progress"]["given"].as_u64(), ifa["progress"]["target"].as_u64()), (Some(30), Some(180)));
+    assert!(has(&due("2027-01-19"), "ANC-2"), "an IFA hand-out is not a check-up");
+    record(json!({"register": "anc-visit", "pregnancy": pregnancy, "date": "2027-01-20", "visit_number": 2}));
+    assert!(!has(&due("2027-01-20"), "ANC-2"));
+
+    // S10, S14: pre-school for a child of 3-6 years on working days; an absence closes nothing.
+    let school = member("Ravi", "2022-06-15", "son");
+    record(
+        json!({"register": "attendance", "child": school, "date": "2026-11-26", "present": false, "hot_meal": false}),
+    );
+    assert!(has(&due("2026-11-26"), "PSE"), "marked absent");
+    assert!(!has(&due("2026-11-29"), "PSE"), "a Sunday");
+    record(json!({"register": "closure", "date": "2026-11-27", "reason": "बाढ़"}));
+    assert!(!has(&due("2026-11-27"), "PSE"), "the centre was closed");
+}

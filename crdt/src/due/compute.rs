@@ -147,7 +147,13 @@ pub(super) fn cases(facts: &Facts, day: Day) -> Vec<(For, Case<'_>)> {
 }
 
 /// Whether a service's condition holds for this case.
-pub(super) fn applies(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, settings: Settings) -> bool {
+pub(super) fn applies(
+    service: &Service,
+    case: &Case<'_>,
+    facts: &Facts,
+    schedule: &Schedule,
+    settings: Settings,
+) -> bool {
     if let Some(route) = service.unless.as_deref().and_then(|id| schedule.service(id))
         && given_in_window(route, case, facts).is_some()
     {
@@ -327,11 +333,17 @@ pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from:
         }
         "growth" => {
             let measured = if c.height { &facts.measured_height } else { &facts.weighed };
-            measured.range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to)).next().map(|(_, d)| *d)
+            measured
+                .range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to))
+                .next()
+                .map(|(_, d)| *d)
         }
         "attendance" => {
             let marked = if c.hot_meal { &facts.hot_meals } else { &facts.attendance };
-            marked.range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to)).next().map(|(_, d)| *d)
+            marked
+                .range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to))
+                .next()
+                .map(|(_, d)| *d)
         }
         "thr" => facts.rations.contains(&(case.beneficiary.to_owned(), from.month_text())).then_some(from),
         _ => None,
@@ -346,7 +358,9 @@ fn closing_entry(c: &ClosedBy, case: &Case<'_>, day: Day) -> Value {
         "immunisation" => json!({"register": "immunisation", "beneficiary": who, "vaccine": c.vaccine, "date": date}),
         "vitamin-a" => json!({"register": "vitamin-a", "child": who, "dose": c.dose, "date": date}),
         "growth" => json!({"register": "growth", "child": who, "date": date}),
-        "attendance" => json!({"register": "attendance", "child": who, "date": date, "present": true, "hot_meal": true}),
+        "attendance" => {
+            json!({"register": "attendance", "child": who, "date": date, "present": true, "hot_meal": true})
+        }
         "ifa" => json!({"register": "ifa", "beneficiary": who, "kind": c.kind, "date": date}),
         "thr" => json!({"register": "thr", "beneficiary": who, "month": day.month_text()}),
         "home-visit" => json!({"register": "home-visit", "member": who, "visit_type": c.visit_type, "date": date}),

@@ -9,13 +9,15 @@
 //!   and, for a pregnancy's services, not yet delivered on that day. It was *delivered within its
 //!   window* when it was given on or before that day. A service whose predecessor was never given
 //!   is never due, so it counts nowhere (the predecessor does).
-//! - **A monthly service** (weighing, ration, IFA, feeding visits) counts every month its range
-//!   overlaps: eligible when the beneficiary is on the list some day of `M` and the service's
-//!   range (from `start` to before `until`) meets `M`; delivered when given in `M` inside that
-//!   range. The **take-home ration** is served only with at least [`SERVED_DAYS`] (21) days given
-//!   in the month (CAS's rule; the largest `days_given` of the month's entries counts).
-//! - **A daily service** (pre-school and the hot meal) likewise, served with the hot meal given on
-//!   at least [`SERVED_DAYS`] days of the month.
+//! - **A monthly service** (weighing, height, ration, tablets, feeding visits) counts every month
+//!   its range overlaps: eligible when the beneficiary is on the list some day of `M` (a
+//!   pregnancy from its registration) and the service's range (from `start` to before `until`)
+//!   meets `M`; delivered when given in `M` inside that range. A tablet hand-out whose target was
+//!   reached before `M` is not eligible. The **take-home ration** is served only with at least
+//!   [`SERVED_DAYS`] (21) days given in the month, the days of the month's entries summed (CAS's
+//!   rule).
+//! - **A daily service**: pre-school is served with the child present on at least
+//!   [`SERVED_DAYS`] days of the month, the hot meal with the meal given on at least that many.
 //!
 //! Pure, like the due list: the month and the day are parameters, and the same registers give
 //! the same figures on every replica. Scopes come from the documents' IDs (`SCOPE:KIND`): each

@@ -328,7 +328,10 @@ mod tests {
         }
         let twice = row(r#""expiry": "1y","#).replace("\"id\": \"B\"", "\"id\": \"A\"");
         assert!(Schedule::parse(&twice).unwrap_err().contains("used twice"));
-        let unsourced = row(r#""expiry": "1y","#).replace(r#""source": ["S1"], "closed_by": {"register": "growth"}}]"#, r#""source": ["S9"], "closed_by": {"register": "growth"}}]"#);
+        let unsourced = row(r#""expiry": "1y","#).replace(
+            r#""source": ["S1"], "closed_by": {"register": "growth"}}]"#,
+            r#""source": ["S9"], "closed_by": {"register": "growth"}}]"#,
+        );
         assert!(Schedule::parse(&unsourced).unwrap_err().contains("`source`"));
         let closer = row(r#""expiry": "1y","#).replace("\"register\": \"growth\"}}]", "\"register\": \"stock\"}}]");
         assert!(Schedule::parse(&closer).unwrap_err().contains("cannot close"));
