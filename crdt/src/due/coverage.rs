@@ -341,6 +341,45 @@ mod tests {
     }
 
     #[test]
+    fn fortnightly_rations_are_summed_and_pre_school_counts_days_present() {
+        // S14: CAS sums the days of the month's THR forms; two hand-outs of 12 days serve the month.
+        let thr = |id: &str, days| {
+            let e = Entry::Thr(ThrDistribution {
+                beneficiary: "a".into(),
+                month: "2026-09".into(),
+                days_given: days,
+                amount_kg: None,
+            });
+            (id.to_owned(), e)
+        };
+        let entries = [("a".to_owned(), child("2026-01-10")), thr("t1", 12), thr("t2", 12)];
+        let refs: Vec<(&str, Entry)> = entries.iter().map(|(i, e)| (i.as_str(), e.clone())).collect();
+        assert_eq!(counts(&refs, "2026-09")["THR-CHILD"], Counts { eligible: 1, delivered: 1 });
+        assert_eq!(counts(&refs[..2], "2026-09")["THR-CHILD"], Counts { eligible: 1, delivered: 0 });
+        // Pre-school: 21 days present serve the month; days marked absent do not count.
+        let marks = |present: u32, absent: u32| -> Vec<(String, Entry)> {
+            let mut all = vec![("b".to_owned(), child("2022-03-01"))];
+            for d in 1..=present + absent {
+                let e = Entry::Attendance(Attendance {
+                    child: "b".into(),
+                    date: format!("2026-09-{d:02}"),
+                    present: d <= present,
+                    hot_meal: d <= present,
+                });
+                all.push((format!("m{d}"), e));
+            }
+            all
+        };
+        for (present, absent, served) in [(21, 0, 1), (20, 5, 0)] {
+            let all = marks(present, absent);
+            let refs: Vec<(&str, Entry)> = all.iter().map(|(i, e)| (i.as_str(), e.clone())).collect();
+            let c = counts(&refs, "2026-09");
+            assert_eq!(c["PSE"], Counts { eligible: 1, delivered: served }, "{present} present, {absent} absent");
+            assert_eq!(c["HOT-MEAL"], Counts { eligible: 1, delivered: served });
+        }
+    }
+
+    #[test]
     fn centres_add_up_to_sectors_and_blocks() {
         use crate::{Author, CertificateBody, DocId, Hlc, Keypair, Role, Timestamp, TrustStore};
         let root = Keypair::from_secret([1; 32]);
