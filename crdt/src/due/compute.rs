@@ -10,6 +10,8 @@
 //! with a `total` until that many tablets were given); a daily one likewise each working day of
 //! the centre. See [`super::schedule`] for the table.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -200,7 +202,7 @@ fn item(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule, 
     let (from, due_by, expires) = match (service.every, service.until) {
         (Some(every), Some(until)) => {
             let end = until.after(case.anchor).plus_days(-1);
-            let earliest = earliest.max(case.registered.unwrap_or(FIRST_DAY));
+            let earliest = earliest_day(service, case);
             let (from, to) = match every {
                 Every::Month => (day.month_start().max(earliest), day.month_end().min(end)),
                 Every::Day if facts.working_day(day) => (day.max(earliest), day.min(end)),
@@ -265,7 +267,7 @@ pub(super) struct Window {
 /// The window of the one-off `service` for `case`: `None` while none of its predecessors was
 /// given within its own window (it is not due yet, or never will be).
 pub(super) fn window(service: &Service, case: &Case<'_>, facts: &Facts, schedule: &Schedule) -> Option<Window> {
-    let earliest = service.start.after(case.anchor).max(case.registered.unwrap_or(FIRST_DAY));
+    let earliest = earliest_day(service, case);
     let expires = service.last_day(case.anchor);
     let from = if service.after.is_empty() {
         earliest
@@ -285,6 +287,12 @@ pub(super) fn window(service: &Service, case: &Case<'_>, facts: &Facts, schedule
     Some(Window { from, due_by: due_by.min(expires.unwrap_or(LAST_DAY)), expires })
 }
 
+/// The first day `service` can be due for `case`: its start after the anchor, never before the
+/// case was registered.
+pub(super) fn earliest_day(service: &Service, case: &Case<'_>) -> Day {
+    service.start.after(case.anchor).max(case.registered.unwrap_or(FIRST_DAY))
+}
+
 /// The day `service` was given to this case, if on or before its last day: a dose given after it
 /// does not open the next one (a first fIPV after 1 year starts no series).
 pub(super) fn given_in_window(service: &Service, case: &Case<'_>, facts: &Facts) -> Option<Day> {
@@ -299,6 +307,9 @@ pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from:
     let floor = case.counts_from.unwrap_or(FIRST_DAY);
     let people: Vec<&str> = std::iter::once(case.beneficiary).chain(case.also).collect();
     let first_in = |days: &[Day], lo: Day, hi: Day| days.iter().copied().find(|d| *d >= lo && *d <= hi);
+    let who = case.beneficiary.to_owned();
+    let first_marked =
+        |marks: &BTreeSet<(String, Day)>| marks.range((who.clone(), from)..=(who.clone(), to)).next().map(|(_, d)| *d);
     match c.register.as_str() {
         "immunisation" => {
             let vaccine = normalise_vaccine(c.vaccine.as_deref().unwrap_or_default());
@@ -331,20 +342,8 @@ pub(super) fn delivered(service: &Service, case: &Case<'_>, facts: &Facts, from:
                 .filter_map(|days| first_in(days, from, to))
                 .min()
         }
-        "growth" => {
-            let measured = if c.height { &facts.measured_height } else { &facts.weighed };
-            measured
-                .range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to))
-                .next()
-                .map(|(_, d)| *d)
-        }
-        "attendance" => {
-            let marked = if c.hot_meal { &facts.hot_meals } else { &facts.attendance };
-            marked
-                .range((case.beneficiary.to_owned(), from)..=(case.beneficiary.to_owned(), to))
-                .next()
-                .map(|(_, d)| *d)
-        }
+        "growth" => first_marked(if c.height { &facts.measured_height } else { &facts.weighed }),
+        "attendance" => first_marked(if c.hot_meal { &facts.hot_meals } else { &facts.attendance }),
         "thr" => facts.rations.contains(&(case.beneficiary.to_owned(), from.month_text())).then_some(from),
         _ => None,
     }

@@ -204,7 +204,7 @@ pub fn centre_counts(
 
 /// A monthly or daily service in the month: `None` when not eligible, else whether served.
 fn recurring(service: &Service, every: Every, case: &Case<'_>, facts: &Facts, first: Day, until: Day) -> Option<bool> {
-    let earliest = service.start.after(case.anchor).max(case.registered.unwrap_or(Day::MIN));
+    let earliest = compute::earliest_day(service, case);
     let end = service.until.map_or(Day::MAX, |u| u.after(case.anchor).plus_days(-1));
     let (from, to) = (first.max(earliest), until.min(end));
     if from > to {
