@@ -28,6 +28,7 @@ fn main() {
             scope: Scope::parse(scope).unwrap(),
             not_before: T0,
             not_after: T0.plus_days(365),
+            programme: Default::default(),
         }
         .sign(issuer)
         .unwrap()

@@ -25,6 +25,7 @@ fn certify(issuer: &Keypair, subject: &Author, role: Role, scope: &str) -> Resul
         scope: Scope::parse(scope)?,
         not_before: START,
         not_after: START.plus_days(365),
+        programme: Default::default(),
     };
     Ok(body.sign(issuer)?)
 }

@@ -23,6 +23,9 @@ use crate::time::Timestamp;
 const CERT_TAG: &[u8] = b"sampark/certificate/v1\0";
 const REVOCATION_TAG: &[u8] = b"sampark/revocation/v1\0";
 const FORMAT_VERSION: u8 = 1;
+/// The certificate format with a [`Programme`] byte (written only when it is not the default, so
+/// every certificate without one keeps its version-1 bytes and signature).
+const PROGRAMME_VERSION: u8 = 2;
 /// Longest revocation reason, in bytes.
 pub const MAX_REASON_LEN: usize = 280;
 
@@ -124,6 +127,31 @@ impl FromStr for Role {
     }
 }
 
+/// What a district's programme gives beyond the national schedule, as the state certifies it for
+/// the district's relay. Provisioning sets it (`sampark-relay certify --je-vaccine`); the phones,
+/// the coverage and the alerts of the district read it from the district relay's certificate
+/// ([`crate::trust::TrustStore::programme`]), so nobody sets it per call. Only a district relay's
+/// certificate carries one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Programme {
+    /// The district gives Japanese Encephalitis vaccine routinely (JE-1 at 9 months, JE-2 at
+    /// 16–24 months; MoHFW lists the endemic districts).
+    pub je_vaccine: bool,
+}
+
+impl Programme {
+    fn flags(self) -> u8 {
+        u8::from(self.je_vaccine)
+    }
+
+    fn from_flags(flags: u8) -> Result<Programme, DecodeError> {
+        if flags & !1 != 0 {
+            return Err(DecodeError::invalid("programme", format!("flags {flags:#04x}")));
+        }
+        Ok(Programme { je_vaccine: flags & 1 != 0 })
+    }
+}
+
 /// "`subject` holds `role` over `scope` from `not_before` to `not_after`", signed by `issuer`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -137,6 +165,8 @@ pub struct Certificate {
     pub not_before: Timestamp,
     /// End of validity (exclusive).
     pub not_after: Timestamp,
+    /// For a district relay: what the district's programme gives (see [`Programme`]).
+    pub programme: Programme,
     /// The key that signed this certificate.
     pub issuer: PublicKey,
     /// The issuer's signature over the canonical body.
@@ -156,6 +186,8 @@ pub struct CertificateBody {
     pub not_before: Timestamp,
     /// See [`Certificate::not_after`].
     pub not_after: Timestamp,
+    /// See [`Certificate::programme`].
+    pub programme: Programme,
 }
 
 /// A certificate that cannot be issued as asked.
@@ -173,17 +205,24 @@ pub enum IssueError {
     /// The validity window is empty.
     #[error("the certificate would expire before it starts")]
     EmptyWindow,
+    /// A programme on a certificate that is not a district relay's.
+    #[error("only a district relay's certificate says what the district's programme gives, not a {0}'s")]
+    ProgrammeNotDistrict(Role),
 }
 
 impl CertificateBody {
     fn write(&self, issuer: &PublicKey, w: &mut Writer) {
-        w.u8(FORMAT_VERSION)
+        let with_programme = self.programme != Programme::default();
+        w.u8(if with_programme { PROGRAMME_VERSION } else { FORMAT_VERSION })
             .fixed(&self.subject.0)
             .u8(self.role.code())
             .str(self.scope.as_str())
             .i64(self.not_before.0)
-            .i64(self.not_after.0)
-            .fixed(&issuer.0);
+            .i64(self.not_after.0);
+        if with_programme {
+            w.u8(self.programme.flags());
+        }
+        w.fixed(&issuer.0);
     }
 
     /// Signs this body with `issuer`. Checks only what the body alone can show (level, window);
@@ -195,6 +234,9 @@ impl CertificateBody {
         if self.not_after <= self.not_before {
             return Err(IssueError::EmptyWindow);
         }
+        if self.programme != Programme::default() && self.role != Role::DistrictRelay {
+            return Err(IssueError::ProgrammeNotDistrict(self.role));
+        }
         let mut w = Writer::new();
         self.write(&issuer.public(), &mut w);
         let signature = issuer.sign(CERT_TAG, &w.finish());
@@ -204,6 +246,7 @@ impl CertificateBody {
             scope: self.scope,
             not_before: self.not_before,
             not_after: self.not_after,
+            programme: self.programme,
             issuer: issuer.public(),
             signature,
         })
@@ -212,7 +255,7 @@ impl CertificateBody {
 
 impl Certificate {
     /// Longest encoded certificate.
-    pub const MAX_LEN: usize = 1 + 32 + 1 + 4 + MAX_SCOPE_LEN + 8 + 8 + 32 + 64;
+    pub const MAX_LEN: usize = 1 + 32 + 1 + 4 + MAX_SCOPE_LEN + 8 + 8 + 1 + 32 + 64;
 
     fn body(&self) -> CertificateBody {
         CertificateBody {
@@ -221,6 +264,7 @@ impl Certificate {
             scope: self.scope.clone(),
             not_before: self.not_before,
             not_after: self.not_after,
+            programme: self.programme,
         }
     }
 
@@ -248,7 +292,7 @@ impl Certificate {
     /// Reads one certificate from `r` (for containers of certificates).
     pub fn read(r: &mut Reader<'_>) -> Result<Certificate, DecodeError> {
         let version = r.u8("certificate version")?;
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != PROGRAMME_VERSION {
             return Err(DecodeError::invalid("certificate version", format!("{version}")));
         }
         let subject = PublicKey(r.array("subject")?);
@@ -256,9 +300,20 @@ impl Certificate {
         let scope = Scope::parse(r.str(MAX_SCOPE_LEN, "scope")?)?;
         let not_before = Timestamp(r.i64("not_before")?);
         let not_after = Timestamp(r.i64("not_after")?);
+        let programme = if version == PROGRAMME_VERSION {
+            let programme = Programme::from_flags(r.u8("programme")?)?;
+            // One encoding per certificate: version 2 only for a programme that is not the
+            // default, and only on a district relay's.
+            if programme == Programme::default() || role != Role::DistrictRelay {
+                return Err(DecodeError::invalid("programme", format!("on a {role}'s certificate")));
+            }
+            programme
+        } else {
+            Programme::default()
+        };
         let issuer = PublicKey(r.array("issuer")?);
         let signature = Signature(r.array("signature")?);
-        Ok(Certificate { subject, role, scope, not_before, not_after, issuer, signature })
+        Ok(Certificate { subject, role, scope, not_before, not_after, programme, issuer, signature })
     }
 
     /// Checks the issuer's signature.
@@ -363,6 +418,7 @@ mod tests {
             scope: Scope::parse(scope).unwrap(),
             not_before: Timestamp(0),
             not_after: Timestamp(100),
+            programme: Programme::default(),
         }
     }
 
@@ -398,6 +454,72 @@ mod tests {
         assert!(!Role::Supervisor.may_issue(Role::Sevika));
         assert!(!Role::Operator.may_issue(Role::Sevika));
         assert!(!Role::StateHub.may_issue(Role::StateHub));
+    }
+
+    #[test]
+    fn a_district_s_programme_is_signed_and_only_a_district_relay_carries_one() {
+        let root = Keypair::from_secret([1; 32]);
+        let je = Programme { je_vaccine: true };
+        // Without a programme the bytes are the version-1 bytes they always were.
+        let plain = body(Role::DistrictRelay, "BR/DBG").sign(&root).unwrap();
+        assert_eq!(plain.encode().first(), Some(&FORMAT_VERSION));
+        let cert = CertificateBody { programme: je, ..body(Role::DistrictRelay, "BR/DBG") }.sign(&root).unwrap();
+        let bytes = cert.encode();
+        assert!(bytes.len() <= Certificate::MAX_LEN);
+        let back = Certificate::decode(&bytes).unwrap();
+        assert_eq!((back.programme, back.verify_signature().is_ok()), (je, true));
+        // The programme is under the signature.
+        let mut forged = back.clone();
+        forged.programme = Programme::default();
+        assert!(forged.verify_signature().is_err());
+        // Not on another role, neither signed nor decoded.
+        let block = CertificateBody { programme: je, ..body(Role::BlockRelay, "BR/DBG/P07") };
+        assert_eq!(block.sign(&root), Err(IssueError::ProgrammeNotDistrict(Role::BlockRelay)));
+        let mut bytes = cert.encode();
+        bytes[1 + 32] = Role::BlockRelay.code();
+        assert!(Certificate::decode(&bytes).is_err());
+        // Unknown flags are refused, not ignored.
+        let mut bytes = cert.encode();
+        let flags = 1 + 32 + 1 + 4 + "BR/DBG".len() + 16;
+        bytes[flags] = 0b11;
+        assert!(Certificate::decode(&bytes).is_err());
+    }
+
+    #[test]
+    fn the_newest_district_certificate_that_counts_says_what_the_district_gives() {
+        let root = Keypair::from_secret([1; 32]);
+        let district = Keypair::from_secret([2; 32]);
+        let centre = Scope::parse("BR/DBG/P07/S03/A0412").unwrap();
+        let mut trust = crate::TrustStore::new(root.public());
+        let cert = |subject, role, scope: &str, from: i64, programme| {
+            CertificateBody {
+                subject,
+                role,
+                scope: Scope::parse(scope).unwrap(),
+                not_before: Timestamp(from),
+                not_after: Timestamp(1_000),
+                programme,
+            }
+            .sign(&root)
+            .unwrap()
+        };
+        trust.add_certificate(cert(root.public(), Role::StateHub, "BR", 0, Programme::default())).unwrap();
+        assert_eq!(trust.programme(&centre, Timestamp(50)), Programme::default(), "none known");
+        trust
+            .add_certificate(cert(district.public(), Role::DistrictRelay, "BR/DBG", 10, Programme::default()))
+            .unwrap();
+        let je = Programme { je_vaccine: true };
+        trust.add_certificate(cert(district.public(), Role::DistrictRelay, "BR/DBG", 20, je)).unwrap();
+        assert_eq!(trust.programme(&centre, Timestamp(15)), Programme::default(), "before the state said JE");
+        assert_eq!(trust.programme(&centre, Timestamp(50)), je, "the newer certificate wins");
+        assert_eq!(trust.programme(&Scope::parse("BR/PAT/P01").unwrap(), Timestamp(50)), Programme::default());
+        // A district certificate not issued by the state does not count.
+        let stranger = Keypair::from_secret([9; 32]);
+        let mut other = crate::TrustStore::new(root.public());
+        let forged =
+            CertificateBody { not_before: Timestamp(30), programme: je, ..body(Role::DistrictRelay, "BR/DBG") };
+        let _ = other.add_certificate(forged.sign(&stranger).unwrap());
+        assert_eq!(other.programme(&centre, Timestamp(50)), Programme::default());
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! - [`ticket`]: helpdesk tickets as signed events and the state derived from them.
 //! - [`codec`], [`time`]: canonical encoding; timestamps and hybrid logical clocks.
 //! - [`printable`](mod@printable): text from phones made safe for terminals and SMS.
+//! - [`words`]: the words people read (प्रखंड, महिला पर्यवेक्षिका, `DD-MM-YYYY`), one per thing.
 //!
 //! A two-replica walk-through (provision, raise a ticket offline, carry it, derive its state) is
 //! `cargo run -p sampark-crdt --example walkthrough`.
@@ -39,8 +40,9 @@ pub mod ticket;
 pub mod time;
 pub mod trust;
 pub mod verify;
+pub mod words;
 
-pub use cert::{Certificate, CertificateBody, Revocation, Role};
+pub use cert::{Certificate, CertificateBody, Programme, Revocation, Role};
 pub use docid::{DocId, DocKind, Month, TicketId};
 pub use document::{Applied, ApplyError, Author, Document, EditError};
 pub use identity::{Keypair, PublicKey, Signature};

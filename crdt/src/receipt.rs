@@ -161,6 +161,7 @@ mod tests {
                 scope: Scope::parse(scope).unwrap(),
                 not_before: Timestamp(0),
                 not_after: Timestamp(1000),
+                programme: Default::default(),
             }
             .sign(&root)
             .unwrap()

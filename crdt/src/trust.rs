@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::ChangeHash;
 use thiserror::Error;
 
-use crate::cert::{Certificate, Revocation, Role};
+use crate::cert::{Certificate, Programme, Revocation, Role};
 use crate::identity::PublicKey;
 use crate::scope::Scope;
 use crate::time::Timestamp;
@@ -208,6 +208,20 @@ impl TrustStore {
             .filter(|c| c.valid_at(at) && self.counts_issued(c, at, 0))
             .map(|c| Grant { role: c.role, scope: c.scope.clone() })
             .collect()
+    }
+
+    /// What the programme of the district holding `scope` gives, at `at`: from the newest
+    /// district relay certificate over that district that counts then (the state re-certifies a
+    /// district relay to change it; see [`crate::cert::Programme`]). The default when none is
+    /// known.
+    pub fn programme(&self, scope: &Scope, at: Timestamp) -> Programme {
+        self.certs
+            .values()
+            .flatten()
+            .filter(|c| c.role == Role::DistrictRelay && c.scope.contains(scope) && self.counts(c, at, 0))
+            .max_by_key(|c| (c.not_before, c.id()))
+            .map(|c| c.programme)
+            .unwrap_or_default()
     }
 
     /// The earliest time from which `key` is revoked by a revocation that counts.

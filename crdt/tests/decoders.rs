@@ -31,6 +31,7 @@ fn cert_strategy() -> impl Strategy<Value = Certificate> {
                 scope,
                 not_before: Timestamp(start),
                 not_after: Timestamp(start + len),
+                programme: Default::default(),
             }
             .sign(&Keypair::from_secret([issuer; 32]))
             .unwrap()
@@ -240,6 +241,7 @@ fn a_trust_store_takes_no_garbage() {
         scope: Scope::parse("BR/DBG/P07/S03/A0412").unwrap(),
         not_before: Timestamp(0),
         not_after: Timestamp(10),
+        programme: Default::default(),
     }
     .sign(&Keypair::from_secret([1; 32]))
     .unwrap();

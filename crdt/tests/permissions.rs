@@ -66,6 +66,7 @@ fn a_certificate_outlives_nothing_in_its_chain() {
         scope: scope("BR/DBG/P09"),
         not_before: T0,
         not_after: T0.plus_days(1),
+        programme: Default::default(),
     };
     w.trust.add_certificate(body.sign(&w.district.keypair).unwrap()).unwrap();
     let leaf = common::keypair(61);

@@ -40,6 +40,7 @@ fn cert(issuer: &Keypair, subject: &Keypair, role: Role, scope: &str) -> sampark
         scope: Scope::parse(scope).unwrap(),
         not_before: Timestamp(0),
         not_after: Timestamp(1 << 45),
+        programme: Default::default(),
     }
     .sign(issuer)
     .unwrap()

@@ -143,9 +143,6 @@ enum Command {
         /// The day, YYYY-MM-DD (default: today by the phone's clock).
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
-        /// The district is endemic for Japanese Encephalitis: list the JE doses.
-        #[arg(long)]
-        je_endemic: bool,
     },
     /// Give disk space back: a phone folds the changes a relay's receipts show upstream into
     /// snapshots (the relay keeps them signed), then the store is rewritten. A relay keeps
@@ -255,7 +252,7 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
         }
         Command::Status(common) => (common, Ok(Request::Status)),
         Command::Compact(common) => (common, Ok(Request::Compact)),
-        Command::Due { common, date, je_endemic } => (common, Ok(Request::Due { date, je_endemic })),
+        Command::Due { common, date } => (common, Ok(Request::Due { date })),
         Command::Ticket(t) => match t {
             TicketCommand::Raise { common, category, text } => (common, Ok(Request::Raise { category, text })),
             TicketCommand::Comment { common, id, text } => (common, Ok(Request::Comment { ticket: id, text })),

@@ -481,6 +481,7 @@ mod tests {
             scope: Scope::parse("BR").unwrap(),
             not_before: Timestamp(0),
             not_after: Timestamp(10),
+            programme: Default::default(),
         }
         .sign(&root)
         .unwrap();

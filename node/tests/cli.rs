@@ -35,6 +35,7 @@ fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certif
         scope: Scope::parse(scope).unwrap(),
         not_before: now().plus_hours(-1),
         not_after: now().plus_days(365),
+        programme: Default::default(),
     }
     .sign(issuer)
     .unwrap()
@@ -122,7 +123,7 @@ fn exercise(home: &Path, key: &PublicKey, already: usize) -> String {
     assert!(list.as_array().unwrap().iter().any(|t| t["id"] == id.as_str()));
 
     let shown = on(home, &["ticket", "show", &id]).ok().stdout;
-    assert!(shown.contains("खुला") && shown.contains("ब्लॉक") && shown.contains("सेविका"), "{shown}");
+    assert!(shown.contains("खुला") && shown.contains("प्रखंड") && shown.contains("सेविका"), "{shown}");
     assert!(shown.contains("डेटा सिंक नहीं हो रहा") && shown.contains("फ़ोन बदल कर देखा"), "{shown}");
     let english = on(home, &["ticket", "show", prefix, "--lang", "en"]).ok().stdout;
     assert!(english.contains("[open]") && english.contains("tier: block"), "{english}");

@@ -38,7 +38,16 @@ fn author(seed: u8) -> Author {
 
 fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
     let scope = Scope::parse(scope).unwrap();
-    CertificateBody { subject, role, scope, not_before: T0, not_after: T0.plus_days(365) }.sign(issuer).unwrap()
+    CertificateBody {
+        subject,
+        role,
+        scope,
+        not_before: T0,
+        not_after: T0.plus_days(365),
+        programme: Default::default(),
+    }
+    .sign(issuer)
+    .unwrap()
 }
 
 impl World {

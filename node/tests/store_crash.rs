@@ -55,7 +55,16 @@ fn sevika_and_trust() -> (Author, TrustStore) {
     let sevika = Author::new(Keypair::from_secret([20; 32]), [20; 8]);
     let cert = |issuer: &Keypair, subject, role, scope: &str| {
         let scope = Scope::parse(scope).unwrap();
-        CertificateBody { subject, role, scope, not_before: T0, not_after: T0.plus_days(365) }.sign(issuer).unwrap()
+        CertificateBody {
+            subject,
+            role,
+            scope,
+            not_before: T0,
+            not_after: T0.plus_days(365),
+            programme: Default::default(),
+        }
+        .sign(issuer)
+        .unwrap()
     };
     let mut trust = TrustStore::new(root.public());
     trust.add_certificate(cert(&root, root.public(), Role::StateHub, "BR")).unwrap();

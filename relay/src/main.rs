@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use libp2p::Multiaddr;
-use sampark_crdt::{PublicKey, Role, Scope, Timestamp};
+use sampark_crdt::{Programme, PublicKey, Role, Scope, Timestamp};
 use sampark_node::daemon;
 use sampark_node::home::Home;
 use sampark_node::ops::EnrolFile;
@@ -73,6 +73,11 @@ enum Command {
         /// Days the certificate is valid (never past this relay's own).
         #[arg(long, default_value_t = 365)]
         days: i64,
+        /// For a district relay (certified by the state): the district gives Japanese
+        /// Encephalitis vaccine routinely, so its phones list JE-1 and JE-2 and its coverage
+        /// and alerts count them. To change it later, certify the district relay again.
+        #[arg(long)]
+        je_vaccine: bool,
         /// Where to write the enrolment file.
         #[arg(long)]
         out: PathBuf,
@@ -264,7 +269,7 @@ impl SmsArgs {
             cap_ms: ms(self.sms_retry_max),
             ..alerts::Backoff::default()
         };
-        Ok(alerts::Options { gateway, every: self.alerts_every, backoff, settings: Default::default() })
+        Ok(alerts::Options { gateway, every: self.alerts_every, backoff })
     }
 }
 
@@ -330,8 +335,9 @@ fn main() -> ExitCode {
                 show(json, &c, text);
             })
         }
-        Command::Certify { home, subject, role, scope, days, out, json } => {
-            provision::certify(&Home::new(home), subject, role, &scope, days, now())
+        Command::Certify { home, subject, role, scope, days, je_vaccine, out, json } => {
+            let programme = Programme { je_vaccine };
+            provision::certify_with(&Home::new(home), subject, role, &scope, programme, days, now())
                 .map_err(|e| e.to_string())
                 .and_then(|(file, cert)| {
                     std::fs::write(&out, file.to_json())
@@ -340,6 +346,7 @@ fn main() -> ExitCode {
                             let summary = serde_json::json!({
                                 "subject": subject.to_hex(), "role": role.to_string(), "scope": scope.to_string(),
                                 "valid_until": cert.not_after.0, "file": out.display().to_string(),
+                                "je_vaccine": cert.programme.je_vaccine,
                             });
                             show(
                                 json,

@@ -18,7 +18,9 @@
 //! Each step checks what the data layer would refuse anyway (role above role, scope inside
 //! scope, the role's level) and says so in plain words before signing anything.
 
-use sampark_crdt::{Certificate, CertificateBody, Level, PublicKey, Revocation, Role, Scope, Timestamp, TrustStore};
+use sampark_crdt::{
+    Certificate, CertificateBody, Level, Programme, PublicKey, Revocation, Role, Scope, Timestamp, TrustStore,
+};
 use sampark_node::home::{self, Enrolment, Home};
 use sampark_node::ops::enrol::enroll_home;
 use sampark_node::ops::{EnrolFile, Enrolled, OpError};
@@ -118,6 +120,7 @@ pub fn init(home: &Home, tier: Tier, scope: &Scope, days: i64, now: Timestamp) -
             scope: scope.clone(),
             not_before: now,
             not_after: now.plus_days(days),
+            programme: Default::default(),
         };
         let cert = body.sign(&root).map_err(|e| ProvisionError::Invalid(e.to_string()))?;
         Some(enroll_home(home, &EnrolFile::new(key, &[cert]), now)?)
@@ -154,6 +157,27 @@ pub fn certify(
     days: i64,
     now: Timestamp,
 ) -> Result<(EnrolFile, Certificate), ProvisionError> {
+    certify_with(issuer, subject, role, scope, Programme::default(), days, now)
+}
+
+/// As [`certify`], for a district relay whose district's programme gives more than the
+/// national schedule (see [`Programme`]): the state certifies it, and every phone, coverage
+/// figure and alert of the district reads it from this certificate. Changing it is certifying the
+/// district relay again; the newer certificate wins wherever it has arrived.
+pub fn certify_with(
+    issuer: &Home,
+    subject: PublicKey,
+    role: Role,
+    scope: &Scope,
+    programme: Programme,
+    days: i64,
+    now: Timestamp,
+) -> Result<(EnrolFile, Certificate), ProvisionError> {
+    if programme != Programme::default() && role != Role::DistrictRelay {
+        return Err(ProvisionError::Invalid(format!(
+            "what a district's programme gives (--je-vaccine) is certified on its district relay, not on a {role}"
+        )));
+    }
     let key = issuer.key()?;
     let mine = enrolment(issuer)?;
     let own = mine.leaf().ok_or_else(|| ProvisionError::Invalid("the issuer's chain is empty".into()))?;
@@ -173,7 +197,7 @@ pub fn certify(
         return Err(ProvisionError::Invalid("a certificate must be valid for at least one day".into()));
     }
     let not_after = Timestamp(now.plus_days(days).0.min(own.not_after.0));
-    let body = CertificateBody { subject, role, scope: scope.clone(), not_before: now, not_after };
+    let body = CertificateBody { subject, role, scope: scope.clone(), not_before: now, not_after, programme };
     let cert = body.sign(&key).map_err(|e| ProvisionError::Invalid(e.to_string()))?;
     let mut chain = mine.chain.clone();
     chain.push(cert.clone());

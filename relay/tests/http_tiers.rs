@@ -36,7 +36,7 @@ fn an_escalated_ticket_is_resolved_at_the_district_and_the_answer_comes_down() {
     // The block's operator escalates the first ticket once the block has stamped its receipt.
     let (first, second) = (&ids[0], &ids[1]);
     asha.wait_for(&format!("/api/tickets/{first}"), "the block's receipt", |b| b["ticket"]["tiers"]["block"].is_i64());
-    let (status, up) = asha.post(&format!("/api/tickets/{first}/escalate"), r#"{"text":"ब्लॉक पर हल नहीं हुआ"}"#);
+    let (status, up) = asha.post(&format!("/api/tickets/{first}/escalate"), r#"{"text":"प्रखंड पर हल नहीं हुआ"}"#);
     assert_eq!(status, 200, "{up}");
     let asha_key = step(&up["ticket"], "escalated")["by"]["key"].clone();
 

@@ -169,6 +169,7 @@ impl Provisioner {
             scope: scope.clone(),
             not_before: self.not_before,
             not_after: self.not_after,
+            programme: Default::default(),
         };
         body.sign(issuer).map_err(err)
     }

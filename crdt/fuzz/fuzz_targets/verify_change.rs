@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         role: Role::StateHub,
         scope: Scope::parse("BR").expect("valid scope"),
         not_before: Timestamp(0),
-        not_after: Timestamp(i64::MAX),
+        not_after: Timestamp(i64::MAX), programme: Default::default(),
     }
     .sign(&root)
     .expect("valid certificate");

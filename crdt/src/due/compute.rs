@@ -33,11 +33,18 @@ const TD_MEMORY: Span = Span::Years(3);
 const FIRST_DAY: Day = Day::MIN;
 const LAST_DAY: Day = Day::MAX;
 
-/// What the due list depends on besides the registers.
+/// What the due list depends on besides the registers: the district's programme, as its relay's
+/// certificate says ([`crate::trust::TrustStore::programme`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Settings {
     /// The district gives Japanese Encephalitis vaccine in routine immunisation (JE doses are due).
     pub je_endemic: bool,
+}
+
+impl From<crate::cert::Programme> for Settings {
+    fn from(p: crate::cert::Programme) -> Settings {
+        Settings { je_endemic: p.je_vaccine }
+    }
 }
 
 /// How far a hand-out with a target has got.

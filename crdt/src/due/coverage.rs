@@ -106,11 +106,13 @@ pub struct Coverage {
 }
 
 /// The coverage of the month of `month` (any day in it), counted up to `as_of`, from the register
-/// documents `docs` (ticket documents and documents outside a centre are ignored).
+/// documents `docs` (ticket documents and documents outside a centre are ignored), each centre
+/// with the settings of its district (`settings`, from the district relay's certificate: see
+/// [`crate::trust::TrustStore::programme`]).
 pub fn coverage<'a>(
     docs: impl IntoIterator<Item = &'a Document>,
     schedule: &Schedule,
-    settings: Settings,
+    settings: impl Fn(&Scope) -> Settings,
     month: Day,
     as_of: Day,
 ) -> Coverage {
@@ -127,7 +129,7 @@ pub fn coverage<'a>(
     let mut totals: BTreeMap<Scope, (u32, BTreeMap<String, Counts>)> = BTreeMap::new();
     for (centre, entries) in &by_centre {
         let facts = Facts::gather(entries.iter().map(|e| (e.id.as_str(), &e.entry)));
-        let counts = centre_counts(&facts, schedule, settings, first, until);
+        let counts = centre_counts(&facts, schedule, settings(centre), first, until);
         let sector = centre.ancestor(Level::Sector);
         let block = centre.ancestor(Level::Block);
         for scope in [Some(centre.clone()), sector, block].into_iter().flatten() {
@@ -391,6 +393,7 @@ mod tests {
             scope: Scope::parse(scope).unwrap(),
             not_before: Timestamp(0),
             not_after: Timestamp(1 << 45),
+            programme: Default::default(),
         };
         trust.add_certificate(cert(root.public(), Role::StateHub, "BR").sign(&root).unwrap()).unwrap();
         for awc in ["BR/DBG/P07/S01/A1", "BR/DBG/P07/S01/A2", "BR/DBG/P07/S02/A3"] {
@@ -411,7 +414,7 @@ mod tests {
             }
         }
         let schedule = Schedule::bihar().unwrap();
-        let c = coverage(&docs, &schedule, Settings::default(), day("2026-03-15"), day("2026-04-02"));
+        let c = coverage(&docs, &schedule, |_| Settings::default(), day("2026-03-15"), day("2026-04-02"));
         assert!(!c.partial);
         let scopes: Vec<&str> = c.scopes.iter().map(|s| s.scope.as_str()).collect();
         assert_eq!(
@@ -432,7 +435,7 @@ mod tests {
         assert_eq!(c.scopes[1].centres, 2);
         assert_eq!((penta(&c.scopes[1]).eligible, penta(&c.scopes[1]).delivered), (2, 1));
         // While March is not over, windows closing after the day asked are not counted.
-        let early = coverage(&docs, &schedule, Settings::default(), day("2026-03-15"), day("2026-03-10"));
+        let early = coverage(&docs, &schedule, |_| Settings::default(), day("2026-03-15"), day("2026-03-10"));
         assert!(early.partial);
         assert_eq!(penta(&early.scopes[0]).eligible, 0);
     }

@@ -44,7 +44,7 @@ pub use compute::{DueItem, Settings, due_on};
 pub use coverage::{Coverage, coverage};
 pub use day::{BadDay, Day, Span};
 pub use facts::Facts;
-pub use schedule::Schedule;
+pub use schedule::{Schedule, ServiceKind};
 
 use crate::document::Document;
 use crate::register;

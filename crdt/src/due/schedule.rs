@@ -173,7 +173,34 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     })
 }
 
+/// What giving a service means for the person, for the words said about it (an SMS says
+/// "comes to the centre for a vaccine", "the sevika visits your home").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServiceKind {
+    /// A vaccine dose (the `immunisation` register).
+    Vaccine,
+    /// Vitamin A solution, given by mouth at the centre (`vitamin-a`).
+    Dose,
+    /// An antenatal check-up (`anc-visit`).
+    CheckUp,
+    /// The sevika comes to the home (`home-visit`).
+    HomeVisit,
+    /// Anything else: growth monitoring, rations, tablets, attendance.
+    Other,
+}
+
 impl Service {
+    /// What kind of service this is, from the register that closes it.
+    pub fn kind(&self) -> ServiceKind {
+        match self.closed_by.register.as_str() {
+            "immunisation" => ServiceKind::Vaccine,
+            "vitamin-a" => ServiceKind::Dose,
+            "anc-visit" => ServiceKind::CheckUp,
+            "home-visit" => ServiceKind::HomeVisit,
+            _ => ServiceKind::Other,
+        }
+    }
+
     /// The last day it may be given, for the anchor `anchor`: from `expiry` or `before`.
     pub fn last_day(&self, anchor: Day) -> Option<Day> {
         self.expiry.map(|e| e.after(anchor)).or_else(|| self.before.map(|b| b.after(anchor).plus_days(-1)))

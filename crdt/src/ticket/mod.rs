@@ -18,6 +18,7 @@
 //! let awc = Scope::parse("BR/DBG/P07/S03/A0412").unwrap();
 //! let cert = |subject, role, scope: &str| CertificateBody {
 //!     subject, role, scope: Scope::parse(scope).unwrap(), not_before: t0, not_after: t1,
+//!     programme: Default::default(),
 //! };
 //! trust.add_certificate(cert(root.public(), Role::StateHub, "BR").sign(&root).unwrap()).unwrap();
 //! trust.add_certificate(cert(sevika.public(), Role::Sevika, awc.as_str()).sign(&root).unwrap()).unwrap();

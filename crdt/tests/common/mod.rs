@@ -31,9 +31,16 @@ pub fn keypair(seed: u8) -> Keypair {
 }
 
 pub fn cert(issuer: &Keypair, subject: PublicKey, role: Role, at: &str) -> Certificate {
-    CertificateBody { subject, role, scope: scope(at), not_before: T0, not_after: T0.plus_days(365) }
-        .sign(issuer)
-        .unwrap()
+    CertificateBody {
+        subject,
+        role,
+        scope: scope(at),
+        not_before: T0,
+        not_after: T0.plus_days(365),
+        programme: Default::default(),
+    }
+    .sign(issuer)
+    .unwrap()
 }
 
 /// Everyone in the chain. Seeds: root 1, district 2, block 3, other block 4, operators 10-13,

@@ -114,7 +114,7 @@ fn route(request: &Request) -> Result<(String, Option<Value>), OpError> {
         Request::Ticket { ticket } => (ticket_path(ticket)?, None),
         Request::Sync { peer } => ("/sync".into(), Some(json!({ "peer": peer }))),
         Request::Compact => ("/compact".into(), Some(json!({}))),
-        Request::Due { date, je_endemic } => ("/due".into(), Some(json!({ "date": date, "je_endemic": je_endemic }))),
+        Request::Due { date } => ("/due".into(), Some(json!({ "date": date }))),
     })
 }
 

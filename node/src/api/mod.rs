@@ -31,7 +31,7 @@
 //! | `POST /tickets/{id}/confirm` | — or `{}` | the ticket |
 //! | `POST /sync` | `{"peer": "<multiaddr>"}` | what the contact moved ([`ops::SyncReport`]) |
 //! | `POST /compact` | — or `{}` | what compaction did ([`ops::Compacted`]) |
-//! | `POST /due` | `{"date": "YYYY-MM-DD"?, "je_endemic": false?}` | the due list ([`ops::DueView`]) |
+//! | `POST /due` | `{"date": "YYYY-MM-DD"?}` | the due list ([`ops::DueView`]) |
 //!
 //! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
 //! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
@@ -264,12 +264,10 @@ async fn healthz(Extract(state): Extract<State>) -> HttpResponse {
 struct DueBody {
     #[serde(default)]
     date: Option<String>,
-    #[serde(default)]
-    je_endemic: bool,
 }
 
 async fn due(Extract(state): Extract<State>, body: Body) -> HttpResponse {
-    run_with(state, body, |b: DueBody| Request::Due { date: b.date, je_endemic: b.je_endemic }).await
+    run_with(state, body, |b: DueBody| Request::Due { date: b.date }).await
 }
 
 async fn compact(Extract(state): Extract<State>) -> HttpResponse {

@@ -76,9 +76,6 @@ pub enum Request {
         /// The day, `YYYY-MM-DD`; today by the node's clock when absent.
         #[serde(default)]
         date: Option<String>,
-        /// The district is endemic for Japanese Encephalitis.
-        #[serde(default)]
-        je_endemic: bool,
     },
     /// Fold what the node no longer needs signed into snapshots and give the disk space back.
     Compact,
@@ -163,9 +160,7 @@ impl Node {
             Request::Tickets => Response::Tickets(self.tickets()),
             Request::Ticket { ticket } => Response::Ticket(Box::new(self.ticket(&ticket)?)),
             Request::Compact => Response::Compacted(self.compact()?),
-            Request::Due { date, je_endemic } => {
-                Response::Due(Box::new(self.due(date.as_deref(), sampark_crdt::due::Settings { je_endemic })?))
-            }
+            Request::Due { date } => Response::Due(Box::new(self.due(date.as_deref())?)),
             Request::Sync { .. } => {
                 return Err(OpError::Failed("a contact needs the transport: use crate::daemon::sync".into()));
             }

@@ -19,9 +19,16 @@ fn long_ago() -> Timestamp {
 }
 
 fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Certificate {
-    CertificateBody { subject, role, scope: Scope::parse(scope).unwrap(), not_before: T0, not_after: T0.plus_days(365) }
-        .sign(issuer)
-        .unwrap()
+    CertificateBody {
+        subject,
+        role,
+        scope: Scope::parse(scope).unwrap(),
+        not_before: T0,
+        not_after: T0.plus_days(365),
+        programme: Default::default(),
+    }
+    .sign(issuer)
+    .unwrap()
 }
 
 /// A root, a district and a block relay, all keys in memory.
@@ -413,11 +420,10 @@ fn the_due_list_comes_from_the_registers_and_a_wrong_clock_is_named() {
     let mut block = Block::new();
     let child = serde_json::json!({"register": "member", "household": "0a1b2c3d-1767225600000-0", "name": "Anjali",
         "dob": "2027-01-10", "sex": "female", "relation": "daughter", "migration": "resident", "sms_opt_out": false});
-    let settings = sampark_crdt::due::Settings::default();
 
     let mut phone = block.phone("phone", "BR/DBG/P07/S03/A0412", T0, at_t0);
     phone.handle(Request::Record { entry: child.clone(), centre: None }).unwrap();
-    let today = phone.due(None, settings).unwrap();
+    let today = phone.due(None).unwrap();
     assert_eq!(today.clock.to_string(), "2027-01-15");
     assert!(!today.clock_looks_wrong);
     let services: Vec<&str> = today.list.households[0].items.iter().map(|i| i.service.as_str()).collect();
@@ -427,11 +433,11 @@ fn the_due_list_comes_from_the_registers_and_a_wrong_clock_is_named() {
     // A phone whose clock reset to 1970: the list says so, and a given date still works.
     let mut reset = block.phone("reset", "BR/DBG/P07/S03/A0413", T0, long_ago);
     reset.handle(Request::Record { entry: child, centre: None }).unwrap();
-    let wrong = reset.due(None, settings).unwrap();
+    let wrong = reset.due(None).unwrap();
     assert!(wrong.clock_looks_wrong && wrong.list.households.is_empty());
-    let given = reset.due(Some("2027-01-15"), settings).unwrap();
+    let given = reset.due(Some("2027-01-15")).unwrap();
     assert_eq!(given.list.households[0].items.len(), today.list.households[0].items.len());
-    let err = reset.due(Some("15/01/2027"), settings).unwrap_err().to_string();
+    let err = reset.due(Some("15/01/2027")).unwrap_err().to_string();
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
 

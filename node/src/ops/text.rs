@@ -4,7 +4,7 @@
 //! is shown as it is. Times are shown in India Standard Time (UTC+5:30). Error messages stay in
 //! English for now: they come from every layer and are written for the field engineer.
 
-use sampark_crdt::printable;
+use sampark_crdt::{printable, words};
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
@@ -86,6 +86,8 @@ pub enum Msg {
     NothingDue,
     Total,
     Services,
+    Service,
+    JeDistrict,
     OverdueCount,
     ClockWrong,
     AadhaarMasked,
@@ -104,7 +106,7 @@ impl Msg {
             Msg::ValidUntil => ("प्रमाणपत्र इस तारीख तक मान्य", "certificate valid until"),
             Msg::NotCertified => ("प्रमाणपत्र अभी मान्य नहीं है!", "the certificate is NOT valid now!"),
             Msg::Documents => ("दस्तावेज़", "documents"),
-            Msg::Heads => ("हेड्स", "heads"),
+            Msg::Heads => ("संस्करण", "heads"),
             Msg::Changes => ("बदलाव", "changes"),
             Msg::Own => ("अपने पास रखे", "kept"),
             Msg::WaitingUpward => ("ऊपर भेजने को बाकी बदलाव", "changes waiting to go upward"),
@@ -149,6 +151,11 @@ impl Msg {
             Msg::NothingDue => ("आज कोई सेवा देय नहीं", "nothing due"),
             Msg::Total => ("कुल", "total"),
             Msg::Services => ("सेवाएँ", "services"),
+            Msg::Service => ("सेवा", "service"),
+            Msg::JeDistrict => (
+                "इस ज़िले में जापानी इंसेफेलाइटिस (JE) का टीका दिया जाता है",
+                "this district gives Japanese Encephalitis (JE) vaccine",
+            ),
             Msg::OverdueCount => ("समय से पीछे", "overdue"),
             Msg::ClockWrong => (
                 "चेतावनी: फ़ोन की घड़ी की तारीख़ एक दर्ज प्रविष्टि से पहले की है; घड़ी ठीक करें, या --date से आज की तारीख़ दें",
@@ -169,7 +176,7 @@ impl Msg {
             Msg::PublicKey => ("सार्वजनिक कुंजी", "public key"),
             Msg::Contact => ("संपर्क", "contact"),
             Msg::Bytes => ("बाइट", "bytes"),
-            Msg::Rounds => ("राउंड ट्रिप", "round trips"),
+            Msg::Rounds => ("आदान-प्रदान", "round trips"),
             Msg::Reason => ("कारण", "reason"),
         };
         match lang {
@@ -191,9 +198,9 @@ pub fn word(value: &str, lang: Lang) -> String {
         "resolved" => "हल हुआ",
         "closed" => "बंद",
         "incomplete" => "अधूरा",
-        "block" => "ब्लॉक",
-        "district" => "ज़िला",
-        "state" => "राज्य",
+        "block" => words::BLOCK.hi,
+        "district" => words::DISTRICT.hi,
+        "state" => words::STATE.hi,
         "login-enrolment" => "लॉगिन / नामांकन",
         "sync" => "सिंक",
         "app-error" => "ऐप में गड़बड़ी",
@@ -209,12 +216,12 @@ pub fn word(value: &str, lang: Lang) -> String {
         "reopened" => "फिर खोला",
         "confirmed" => "पुष्टि की",
         "carried" => "आगे ले गई",
-        "sevika" => "सेविका",
-        "supervisor" => "पर्यवेक्षिका",
+        "sevika" => words::SEVIKA.hi,
+        "supervisor" => words::SUPERVISOR.hi,
         "operator" => "ऑपरेटर",
-        "block-relay" => "ब्लॉक रिले",
-        "district-relay" => "ज़िला रिले",
-        "state-hub" => "राज्य हब",
+        "block-relay" => words::BLOCK_RELAY.hi,
+        "district-relay" => words::DISTRICT_RELAY.hi,
+        "state-hub" => words::STATE_HUB.hi,
         "complete" => "पूरा हुआ",
         "budget-exhausted" => "सीमा पूरी, बाकी अगली बार",
         "refused" => "मना किया",
@@ -258,12 +265,12 @@ fn civil(days: i64) -> (i64, i64, i64) {
     sampark_crdt::due::Day::from_number(days).civil()
 }
 
-/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM IST`.
+/// Milliseconds since the epoch as `DD-MM-YYYY HH:MM IST`, as dates are written in India.
 pub fn format_time(ms: i64) -> String {
     let minutes = ms.div_euclid(60_000).saturating_add(330);
     let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
     let (y, m, d) = civil(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} IST", minute_of_day / 60, minute_of_day % 60)
+    format!("{d:02}-{m:02}-{y:04} {:02}:{:02} IST", minute_of_day / 60, minute_of_day % 60)
 }
 
 /// The first 8 hex digits of a key or ID, with an ellipsis.
@@ -288,7 +295,11 @@ pub fn render(response: &Response, lang: Lang) -> String {
 fn due(v: &DueView, lang: Lang) -> String {
     let mut o = String::new();
     let list = &v.list;
-    let _ = writeln!(o, "{} {} ({} {})", Msg::DueList.t(lang), list.day, Msg::Schedule.t(lang), list.schedule);
+    let _ =
+        writeln!(o, "{} {} ({} {})", Msg::DueList.t(lang), words::date(list.day), Msg::Schedule.t(lang), list.schedule);
+    if v.je_vaccine {
+        let _ = writeln!(o, "{}", Msg::JeDistrict.t(lang));
+    }
     if v.clock_looks_wrong {
         let _ = writeln!(o, "{}", Msg::ClockWrong.t(lang));
     }
@@ -301,8 +312,8 @@ fn due(v: &DueView, lang: Lang) -> String {
             let mark = if item.overdue { format!("  [{}]", Msg::OverdueMark.t(lang)) } else { String::new() };
             let (from, by) = (Msg::DueFrom.t(lang), Msg::DueBy.t(lang));
             let window = match lang {
-                Lang::Hi => format!("{} {from}, {} {by}", item.due_from, item.due_by),
-                Lang::En => format!("{from} {}, {by} {}", item.due_from, item.due_by),
+                Lang::Hi => format!("{} {from}, {} {by}", words::date(item.due_from), words::date(item.due_by)),
+                Lang::En => format!("{from} {}, {by} {}", words::date(item.due_from), words::date(item.due_by)),
             };
             let _ = writeln!(o, "  {}: {name} — {window}{mark}", item.name);
             total += 1;
@@ -316,7 +327,7 @@ fn due(v: &DueView, lang: Lang) -> String {
             o,
             "\n{}: {total} {}, {overdue} {}",
             Msg::Total.t(lang),
-            Msg::Services.t(lang),
+            if total == 1 { Msg::Service.t(lang) } else { Msg::Services.t(lang) },
             Msg::OverdueCount.t(lang)
         );
     }
@@ -536,9 +547,9 @@ mod tests {
 
     #[test]
     fn times_are_shown_in_ist() {
-        assert_eq!(format_time(0), "1970-01-01 05:30 IST");
-        assert_eq!(format_time(1_700_000_000_000), "2023-11-15 03:43 IST");
-        assert_eq!(format_time(-60_000 * 331), "1969-12-31 23:59 IST");
+        assert_eq!(format_time(0), "01-01-1970 05:30 IST");
+        assert_eq!(format_time(1_700_000_000_000), "15-11-2023 03:43 IST");
+        assert_eq!(format_time(-60_000 * 331), "31-12-1969 23:59 IST");
         let _ = format_time(i64::MIN);
         let _ = format_time(i64::MAX);
     }
@@ -548,6 +559,6 @@ mod tests {
         assert_eq!(word("open", Lang::Hi), "खुला");
         assert_eq!(word("pulled-up", Lang::En), "pulled up");
         assert_eq!(word("xyz", Lang::Hi), "xyz");
-        assert_eq!(capacity("operator at block, sevika", Lang::Hi), "ऑपरेटर (ब्लॉक), सेविका");
+        assert_eq!(capacity("operator at block, sevika", Lang::Hi), "ऑपरेटर (प्रखंड), सेविका");
     }
 }

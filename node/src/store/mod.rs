@@ -113,6 +113,7 @@
 //! let mut trust = TrustStore::new(root.public());
 //! let cert = |subject, role, scope: &str| CertificateBody {
 //!     subject, role, scope: Scope::parse(scope).unwrap(), not_before: Timestamp(0), not_after: Timestamp(1 << 45),
+//!     programme: Default::default(),
 //! };
 //! trust.add_certificate(cert(root.public(), Role::StateHub, "BR").sign(&root).unwrap()).unwrap();
 //! trust.add_certificate(cert(sevika.public(), Role::Sevika, "BR/DBG/P07/S03/A0412").sign(&root).unwrap()).unwrap();

@@ -150,6 +150,7 @@ pub fn cert(issuer: &Keypair, subject: PublicKey, role: Role, scope: &str) -> Ce
         scope: Scope::parse(scope).unwrap(),
         not_before: now.plus_hours(-1),
         not_after: now.plus_days(365),
+        programme: Default::default(),
     }
     .sign(issuer)
     .unwrap()

@@ -57,8 +57,6 @@ pub struct Options {
     pub every: Duration,
     /// Retries of failed messages.
     pub backoff: Backoff,
-    /// Due-list settings (JE-endemic district).
-    pub settings: Settings,
 }
 
 /// Whether `node` is the relay that sends its block's alerts now (see the module docs).
@@ -75,7 +73,8 @@ pub fn is_sender(node: &ops::Node) -> bool {
     newest.is_some_and(|c| c.subject == node.public())
 }
 
-/// The register entries of every centre the node holds, by centre.
+/// The register entries of every centre the node holds, by centre, each with its district's
+/// programme (from the district relay's certificate).
 pub fn centres(node: &ops::Node) -> Vec<rules::Centre> {
     let mut by_centre: std::collections::BTreeMap<sampark_crdt::Scope, Vec<_>> = std::collections::BTreeMap::new();
     for doc in node.documents_held() {
@@ -84,7 +83,14 @@ pub fn centres(node: &ops::Node) -> Vec<rules::Centre> {
             by_centre.entry(id.scope.clone()).or_default().extend(sampark_crdt::register::entries(doc));
         }
     }
-    by_centre.into_iter().map(|(scope, entries)| rules::Centre { scope, entries }).collect()
+    let (trust, now) = (node.trust_store(), node.now());
+    by_centre
+        .into_iter()
+        .map(|(scope, entries)| {
+            let settings = Settings::from(trust.programme(&scope, now));
+            rules::Centre { scope, entries, settings }
+        })
+        .collect()
 }
 
 /// One round: if this relay is its block's sender, compute and queue the alerts due now, then
@@ -98,7 +104,7 @@ fn round(node: &Arc<Mutex<ops::Node>>, outbox: &Outbox, contacts: &Contacts, opt
         (centres(&n), n.now().0)
     };
     let Ok(schedule) = Schedule::bihar() else { return };
-    let cx = rules::Context { schedule: &schedule, settings: options.settings, contacts, now_ms };
+    let cx = rules::Context { schedule: &schedule, contacts, now_ms };
     let mut queued = 0;
     for alert in rules::alerts(&centres, cx) {
         match outbox.offer(alert, now_ms) {

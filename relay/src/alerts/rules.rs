@@ -3,7 +3,7 @@
 //!
 //! | kind | to | when | subject, day (part of the key) |
 //! |---|---|---|---|
-//! | `due-tomorrow` | the beneficiary | one-off services (vaccines, vitamin A, check-ups, visits) become due tomorrow; one message per person listing them | the person, tomorrow |
+//! | `due-tomorrow` | the beneficiary | one-off services (vaccines, vitamin A, check-ups, home visits) become due tomorrow; one message per person, worded per kind of service ([`text::due_tomorrow`]) | the person, tomorrow |
 //! | `no-gain` | the child's family | a weighing in the last 7 days shows no gain since last month's | the weighing, its date |
 //! | `overdue` | the sevika | her centre has overdue services today; one message a day | the centre, today |
 //! | `no-entries` | the sevika | no entry recorded at her centre for 7 days | the centre, the day of its last entry |
@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 
 use sampark_crdt::Scope;
-use sampark_crdt::due::{Day, Facts, Schedule, Settings, due_on};
+use sampark_crdt::due::{Day, Facts, Schedule, ServiceKind, Settings, due_on};
 use sampark_crdt::growth;
 use sampark_crdt::register::{Entry, GrowthMeasurement, Household, Member, StoredEntry};
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,8 @@ pub struct Centre {
     pub scope: Scope,
     /// Its entries.
     pub entries: Vec<StoredEntry>,
+    /// Its district's programme (JE or not).
+    pub settings: Settings,
 }
 
 /// The idempotency key of an alert: 16 bytes of SHA-256 over kind, number, subject and day.
@@ -209,8 +211,6 @@ impl<'a> Registers<'a> {
 pub struct Context<'a> {
     /// The service schedule.
     pub schedule: &'a Schedule,
-    /// Due-list settings.
-    pub settings: Settings,
     /// Workers' numbers and language choices.
     pub contacts: &'a Contacts,
     /// The relay's clock, milliseconds since the epoch.
@@ -240,20 +240,24 @@ pub fn alerts(centres: &[Centre], cx: Context<'_>) -> Vec<Alert> {
         let today = Day::of_millis_ist(cx.now_ms);
         let tomorrow = today.plus_days(1);
         // Due tomorrow, per beneficiary.
-        let mut due: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
-        for item in due_on(&r.facts, cx.schedule, cx.settings, tomorrow) {
-            let one_off = cx.schedule.service(&item.service).is_some_and(|s| s.every.is_none());
-            if one_off && item.due_from == tomorrow {
+        // Per beneficiary: the name, and each service's kind, Hindi and English names.
+        type Services = Vec<(ServiceKind, String, String)>;
+        let mut due: BTreeMap<String, (String, Services)> = BTreeMap::new();
+        for item in due_on(&r.facts, cx.schedule, centre.settings, tomorrow) {
+            let Some(service) = cx.schedule.service(&item.service).filter(|s| s.every.is_none()) else { continue };
+            if item.due_from == tomorrow {
                 let (_, list) = due.entry(item.beneficiary.clone()).or_insert_with(|| (item.name.clone(), Vec::new()));
-                list.push((item.hi, item.en));
+                list.push((service.kind(), item.hi, item.en));
             }
         }
         for (member, (name, services)) in due {
             let Some(phone) = r.phone_of(&member) else { continue };
             let lang = cx.contacts.lang_of(&phone, Lang::Hi);
-            let names: Vec<String> =
-                services.into_iter().map(|(hi, en)| if lang == Lang::Hi { hi } else { en }).collect();
-            let text = text::due_tomorrow(lang, &name, &names, tomorrow);
+            let named: Vec<text::Named> = services
+                .into_iter()
+                .map(|(kind, hi, en)| text::Named { kind, name: if lang == Lang::Hi { hi } else { en } })
+                .collect();
+            let text = text::due_tomorrow(lang, &name, &named, tomorrow);
             push(
                 Kind::DueTomorrow,
                 Recipient::Beneficiary,
@@ -298,14 +302,14 @@ pub fn alerts(centres: &[Centre], cx: Context<'_>) -> Vec<Alert> {
         }
         // The sevika's daily overdue list.
         let overdue: Vec<_> =
-            due_on(&r.facts, cx.schedule, cx.settings, today).into_iter().filter(|i| i.overdue).collect();
+            due_on(&r.facts, cx.schedule, centre.settings, today).into_iter().filter(|i| i.overdue).collect();
         if !overdue.is_empty()
             && let Some((phone, lang)) = cx.contacts.sevika(&centre.scope)
         {
-            let named: Vec<String> = overdue
+            let named: Vec<(String, String)> = overdue
                 .iter()
                 .take(OVERDUE_NAMED)
-                .map(|i| format!("{} ({})", i.name, if lang == Lang::Hi { &i.hi } else { &i.en }))
+                .map(|i| (i.name.clone(), if lang == Lang::Hi { i.hi.clone() } else { i.en.clone() }))
                 .collect();
             let text = text::overdue(lang, awc, overdue.len(), &named);
             push(

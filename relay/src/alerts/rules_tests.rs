@@ -73,8 +73,8 @@ fn contacts() -> Contacts {
 fn run(entries: Vec<StoredEntry>, now: i64) -> Vec<Alert> {
     let schedule = Schedule::bihar().unwrap();
     let contacts = contacts();
-    let centre = Centre { scope: Scope::parse(AWC).unwrap(), entries };
-    alerts(&[centre], Context { schedule: &schedule, settings: Settings::default(), contacts: &contacts, now_ms: now })
+    let centre = Centre { scope: Scope::parse(AWC).unwrap(), entries, settings: Settings::default() };
+    alerts(&[centre], Context { schedule: &schedule, contacts: &contacts, now_ms: now })
 }
 
 /// Two households: Anjali (born 42 days before tomorrow, household phone) and Bina (same age,
@@ -98,7 +98,9 @@ fn a_dose_due_tomorrow_goes_to_the_family_once_and_never_to_the_opted_out() {
     assert_eq!(due.len(), 1, "{all:#?}");
     let a = due[0];
     assert_eq!((a.phone.as_str(), a.lang, a.recipient), ("9000000010", Lang::Hi, Recipient::Beneficiary));
-    assert!(a.text.contains("अंजलि") && a.text.contains("ओपीवी-1") && a.text.contains("पेंटावैलेंट-1"), "{}", a.text);
+    // The six-week vaccines, worded as vaccines and counted, in one SMS part.
+    assert!(a.text.contains("अंजलि को 5 टीके लगेंगे") && a.text.contains("आंगनबाड़ी आएँ"), "{}", a.text);
+    assert_eq!(crate::alerts::sms::segment(&a.text).parts.len(), 1, "{}", a.text);
     assert_eq!(a.day, Day::of_millis_ist(NOW).plus_days(1));
     assert!(a.expires_ms > NOW + 86_400_000);
     // Computing again an hour later gives the same key: the outbox keeps one message.
@@ -115,7 +117,7 @@ fn english_for_numbers_that_asked_for_it() {
     let all = run(entries, NOW);
     let a = all.iter().find(|a| a.kind == Kind::DueTomorrow).unwrap();
     assert_eq!(a.lang, Lang::En);
-    assert!(a.text.contains("OPV-1") && a.text.contains("due tomorrow"), "{}", a.text);
+    assert!(a.text.contains("gets 5 vaccines") && a.text.contains("tomorrow, 27-11-2026"), "{}", a.text);
 }
 
 #[test]

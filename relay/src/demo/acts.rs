@@ -246,7 +246,7 @@ pub fn block_desk(desks: &Desks, tickets: &Tickets, n: &Narrator) -> Result<(), 
         desks.block.user,
         desks.block.tickets()?.len()
     ));
-    act(&desks.block, &tickets.block, "resolve", "गलत वजन के ऊपर सही वजन (9.4 किलो) दर्ज करें; ब्लॉक ने जाँच लिया है।", n)?;
+    act(&desks.block, &tickets.block, "resolve", "गलत वजन के ऊपर सही वजन (9.4 किलो) दर्ज करें; प्रखंड ने जाँच लिया है।", n)?;
     act(
         &desks.block,
         &tickets.district,
@@ -282,7 +282,7 @@ pub fn state_desk(desks: &Desks, tickets: &Tickets, n: &Narrator) -> Result<(), 
         &desks.state,
         &tickets.state,
         "resolve",
-        "पुराने फ़ोन की कुंजी रद्द कर दी गई है; अगली बैठक में ब्लॉक रिले से सिंक करें, सारा डेटा नए फ़ोन पर आ जाएगा।",
+        "पुराने फ़ोन की कुंजी रद्द कर दी गई है; अगली बैठक में प्रखंड रिले से सिंक करें, सारा डेटा नए फ़ोन पर आ जाएगा।",
         n,
     )
 }
@@ -306,9 +306,9 @@ pub fn down_to_block(bin: &Bin, chain: &Chain, tickets: &Tickets, n: &Narrator) 
 /// Hindi name of a tier.
 fn tier_hi(tier: &str) -> &'static str {
     match tier {
-        "block" => "ब्लॉक",
-        "district" => "ज़िला",
-        "state" => "राज्य",
+        "block" => sampark_crdt::words::BLOCK.hi,
+        "district" => sampark_crdt::words::DISTRICT.hi,
+        "state" => sampark_crdt::words::STATE.hi,
         _ => "?",
     }
 }

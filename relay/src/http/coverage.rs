@@ -4,7 +4,8 @@
 //!   documents this relay holds inside `scope` (default: the relay's own), for the month
 //!   (default: this month by the relay's clock, in India), counted up to today while the month
 //!   is not over. Rows for the block, its sectors and its centres, each with every service's
-//!   eligible, delivered and share.
+//!   eligible, delivered and share. Each centre counts what its district's programme gives
+//!   (JE where the district relay's certificate says so).
 //! - **Alerts** (`?state=queued|sending|sent|failed|given-up`): every message of the relay's
 //!   outbox ([`crate::alerts`]) with its state, attempts, last error and next try, oldest first.
 //!   A relay without an outbox (not started with one) answers an empty list.
@@ -56,7 +57,8 @@ pub(super) async fn coverage(
     with_node(&state, move |node| {
         let today = Day::of_millis_ist(node.now().0);
         let docs = node.documents_held().filter(|d| scope.contains(&d.id().scope));
-        let c = due::coverage(docs, &schedule, Settings::default(), month.unwrap_or(today), today);
+        let settings = |centre: &Scope| Settings::from(node.trust_store().programme(centre, node.now()));
+        let c = due::coverage(docs, &schedule, settings, month.unwrap_or(today), today);
         Ok(axum::Json(c))
     })
     .await

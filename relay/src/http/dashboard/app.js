@@ -608,15 +608,24 @@
     return Date.now() + state.skew;
   }
 
+  // Dates as DD-MM-YYYY (as on the phone and in SMS), times in India, whatever the browser's zone.
   function fmtDate(ms) {
     if (ms === null || ms === undefined) return '—';
-    return new Intl.DateTimeFormat(locale(), {
-      day: 'numeric',
-      month: 'short',
+    const parts = {};
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Kolkata',
+      day: '2-digit',
+      month: '2-digit',
       year: 'numeric',
-      hour: 'numeric',
+      hour: '2-digit',
       minute: '2-digit',
-    }).format(new Date(ms));
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(ms))
+      .forEach((p) => {
+        parts[p.type] = p.value;
+      });
+    return `${parts.day}-${parts.month}-${parts.year} ${parts.hour}:${parts.minute}`;
   }
 
   function fmtTime(ms) {

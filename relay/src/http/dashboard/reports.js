@@ -84,11 +84,10 @@ window.SamparkReports = function (core) {
     );
   }
 
+  // YYYY-MM-DD → DD-MM-YYYY, as dates are written on the phone and in SMS.
   function dayName(day) {
-    const [y, m, d] = String(day).split('-').map(Number);
-    return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-      new Date(Date.UTC(y, m - 1, d))
-    );
+    const [y, m, d] = String(day).split('-');
+    return `${d}-${m}-${y}`;
   }
 
   // 9876543210 → 98xxxxx210.
