@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use sampark_crdt::due::{Day, DueItem, Facts, Schedule, Settings, due_on};
 use sampark_crdt::register::{
-    AncVisit, Birth, BirthOutcome, DeliveryPlace, DeliveryType, Entry, HomeVisit, ImmunisationDose, Member,
-    MigrationStatus, Pregnancy, Relation, Sex, VisitType, VitaminADose,
+    AncVisit, Birth, BirthOutcome, DeliveryPlace, DeliveryType, Entry, HomeVisit, ImmunisationDose, Member, Migration,
+    MigrationEvent, MigrationStatus, Pregnancy, Relation, Sex, VisitType, VitaminADose,
 };
 
 fn day(s: &str) -> Day {
@@ -26,6 +26,7 @@ fn member(name: &str, dob: &str) -> Entry {
         aadhaar_last4: None,
         migration: MigrationStatus::Resident,
         death_date: None,
+        death_cause: None,
         sms_opt_out: false,
     })
 }
@@ -267,6 +268,7 @@ fn a_delivery_ends_the_pregnancy_s_services_and_starts_the_newborn_s_visits() {
             delivery_type: DeliveryType::Normal,
             outcome: BirthOutcome::LiveBirth,
             birth_weight_grams: Some(2900),
+            babies: None,
         }),
     );
     let services = r.services("2026-10-01");
@@ -296,4 +298,52 @@ fn the_dead_and_those_who_moved_away_are_not_listed() {
     }
     let r = Registers::default().add("c1", gone);
     assert!(r.services("2026-02-12").is_empty());
+}
+
+fn migration(member: &str, date: &str, event: MigrationEvent) -> Entry {
+    Entry::Migration(Migration { member: member.into(), date: date.into(), event, place: None })
+}
+
+#[test]
+fn a_child_away_for_a_while_leaves_the_list_the_day_after_she_left_and_comes_back_with_her() {
+    let r = anjali().add("m1", migration("c1", "2026-02-20", MigrationEvent::LeftTemporarily));
+    assert!(r.services("2026-02-20").contains("PENTA-1"), "listed on the day she leaves");
+    assert!(r.services("2026-02-21").is_empty());
+    let back = r.add("m2", migration("c1", "2026-04-02", MigrationEvent::Returned));
+    assert!(back.services("2026-04-01").is_empty());
+    assert!(back.services("2026-04-02").contains("PENTA-1!"), "what she missed is overdue on her return");
+    // Left for good, dated: listed up to that day only.
+    let gone = anjali().add("m1", migration("c1", "2026-02-20", MigrationEvent::LeftPermanently));
+    assert!(!gone.services("2026-02-20").is_empty() && gone.services("2026-03-01").is_empty());
+    // Arrived from elsewhere: nothing due here before she came.
+    let came = anjali().add("m1", migration("c1", "2026-03-01", MigrationEvent::Arrived));
+    assert!(came.services("2026-02-28").is_empty() && !came.services("2026-03-01").is_empty());
+}
+
+#[test]
+fn twins_are_two_birth_entries_of_one_delivery_and_the_mother_s_visits_are_listed_once() {
+    let birth = |child: &str| {
+        Entry::Birth(Birth {
+            mother: "w1".into(),
+            pregnancy: Some("p1".into()),
+            child: Some(child.into()),
+            delivery_date: "2026-10-01".into(),
+            place: DeliveryPlace::Institution,
+            delivery_type: DeliveryType::Normal,
+            outcome: BirthOutcome::LiveBirth,
+            birth_weight_grams: Some(2100),
+            babies: Some(2),
+        })
+    };
+    let r = pregnant("2026-01-01")
+        .add("c8", member("Twin one", "2026-10-01"))
+        .add("c9", member("Twin two", "2026-10-01"))
+        .add("b1", birth("c8"))
+        .add("b2", birth("c9"));
+    let items = r.due("2026-10-03", Settings::default());
+    let count =
+        |service: &str, who: &str| items.iter().filter(|i| i.service == service && i.beneficiary == who).count();
+    assert_eq!(count("HBNC-3", "w1"), 1, "one newborn visit for the mother, not one per twin");
+    assert_eq!(count("THR-LACTATING", "w1"), 1);
+    assert_eq!((count("BCG", "c8"), count("BCG", "c9")), (1, 1), "each twin has her own doses");
 }

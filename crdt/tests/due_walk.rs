@@ -100,6 +100,7 @@ fn child(dob: &str) -> Entry {
         aadhaar_last4: None,
         migration: MigrationStatus::Resident,
         death_date: None,
+        death_cause: None,
         sms_opt_out: false,
     })
 }
@@ -246,6 +247,7 @@ fn a_pregnancy_from_its_lmp_to_six_months_after_delivery() {
         aadhaar_last4: None,
         migration: MigrationStatus::Resident,
         death_date: None,
+        death_cause: None,
         sms_opt_out: false,
     });
     let pregnancy = Entry::Pregnancy(Pregnancy {
@@ -264,6 +266,7 @@ fn a_pregnancy_from_its_lmp_to_six_months_after_delivery() {
         delivery_type: DeliveryType::Normal,
         outcome: BirthOutcome::LiveBirth,
         birth_weight_grams: Some(2900),
+        babies: None,
     });
     let registers = vec![("sunita".to_owned(), woman), ("p1".to_owned(), pregnancy), ("b1".to_owned(), birth)];
     let end = delivered.plus_months(7);

@@ -150,6 +150,7 @@ fn member(name: &str) -> Member {
         aadhaar_last4: Some("0423".into()),
         migration: MigrationStatus::Resident,
         death_date: None,
+        death_cause: None,
         sms_opt_out: false,
     }
 }
@@ -177,6 +178,7 @@ fn samples() -> Vec<Entry> {
         Entry::Member(Member {
             phone: Some("6123456789".into()),
             death_date: Some("2026-10-01".into()),
+            death_cause: Some("निमोनिया".into()),
             migration: MigrationStatus::TemporarilyMigrated,
             sms_opt_out: true,
             ..member("सीता देवी")
@@ -203,6 +205,7 @@ fn samples() -> Vec<Entry> {
             delivery_type: DeliveryType::Normal,
             outcome: BirthOutcome::LiveBirth,
             birth_weight_grams: Some(2650),
+            babies: Some(2),
         }),
         Entry::Growth(growth("2026-11-03", 9.4)),
         Entry::Growth(GrowthMeasurement {
@@ -253,6 +256,12 @@ fn samples() -> Vec<Entry> {
         }),
         Entry::Closure(sampark_crdt::register::Closure {
             date: "2026-11-14".into(), reason: "छठ पूजा".into()
+        }),
+        Entry::Migration(sampark_crdt::register::Migration {
+            member: MOTHER.into(),
+            date: "2026-11-20".into(),
+            event: sampark_crdt::register::MigrationEvent::LeftTemporarily,
+            place: Some("दिल्ली".into()),
         }),
     ]
 }
@@ -308,6 +317,7 @@ fn entries_land_in_the_partition_of_their_date() {
             "stock/2026-11",
             "immunisation/2026-11",
             "daily/2026-11",
+            "families",
         ]
     );
 }
@@ -383,6 +393,16 @@ fn invalid_entries_are_refused_naming_field_and_value() {
     assert!(matches!(e, EntryError::TooLong { field: "name", len: 201, max: 200 }), "{e:?}");
     let e = invalid(&w, &mut f, Entry::Member(Member { death_date: Some("2020-01-01".into()), ..member("Sita") }));
     assert!(matches!(e, EntryError::Inconsistent(_)), "{e:?}");
+    let e = invalid(&w, &mut f, Entry::Member(Member { death_cause: Some("fever".into()), ..member("Sita") }));
+    assert!(e.to_string().contains("death_cause is given without death_date"), "{e}");
+    let moved = sampark_crdt::register::Migration {
+        member: MOTHER.into(),
+        date: "2026-02-30".into(),
+        event: sampark_crdt::register::MigrationEvent::Returned,
+        place: None,
+    };
+    let e = invalid(&w, &mut f, Entry::Migration(moved));
+    assert!(matches!(e, EntryError::BadDate { field: "date", .. }), "{e:?}");
 
     let mut t = doc("thr/2026-02");
     let thr = |days_given| {
@@ -817,7 +837,7 @@ fn save_and_load_give_the_same_entries() {
 
     let loaded = Document::load(d.id().clone(), &d.save()).unwrap();
     assert_eq!(register::read(&loaded), register::read(&d));
-    assert_eq!(register::entries(&loaded).len(), 2);
+    assert_eq!(register::entries(&loaded).len(), 3, "household, member, migration");
     assert!(!stored(&loaded, id).conflicts.is_empty(), "conflicts survive a save");
     assert!(stored(&loaded, ids.last().unwrap()).voided);
 }

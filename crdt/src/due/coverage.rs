@@ -278,6 +278,7 @@ mod tests {
             aadhaar_last4: None,
             migration: MigrationStatus::Resident,
             death_date: None,
+            death_cause: None,
             sms_opt_out: false,
         })
     }

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::register::{BirthOutcome, DeliveryPlace, Entry, MigrationStatus};
+use crate::register::{BirthOutcome, DeliveryPlace, Entry, MigrationEvent, MigrationStatus};
 
 use super::day::{Day, Span};
 
@@ -23,7 +23,7 @@ pub struct Person {
     pub household: String,
     /// Date of death.
     pub died: Option<Day>,
-    /// Moved away for good.
+    /// Marked "moved away for good" on the family survey, with no date: off every list.
     pub moved_away: bool,
 }
 
@@ -118,6 +118,8 @@ pub struct Facts {
     pub anc: BTreeMap<String, Vec<AncVisit>>,
     /// The latest date written in any entry: a clock earlier than this is wrong.
     pub newest: Option<Day>,
+    /// Migrations by member: (day, when written, what), in order.
+    pub migrations: BTreeMap<String, Vec<(Day, i64, MigrationEvent)>>,
     /// IFA tablets given at check-ups, (pregnancy, day, tablets), until every entry is in.
     anc_tablets: Vec<(String, Day, u16)>,
 }
@@ -127,12 +129,16 @@ pub fn normalise_vaccine(name: &str) -> String {
     name.trim().to_uppercase().chars().map(|c| if c == ' ' || c == '_' { '-' } else { c }).collect()
 }
 
-/// The day an entry was written, read from its ID (`<key>-<wall ms>-<logical>`), in India's time.
-fn written_on(id: &str) -> Option<Day> {
+/// When an entry was written, read from its ID (`<key>-<wall ms>-<logical>`), in milliseconds.
+fn written_ms(id: &str) -> Option<i64> {
     /// Year 3000, in Unix milliseconds: a wall clock beyond it is not a day a register holds.
     const LATEST_MS: i64 = 32_503_680_000_000;
-    let wall: i64 = id.split('-').nth(1)?.parse().ok().filter(|w| (0..LATEST_MS).contains(w))?;
-    Some(Day::of_millis_ist(wall))
+    id.split('-').nth(1)?.parse().ok().filter(|w| (0..LATEST_MS).contains(w))
+}
+
+/// The day an entry was written, in India's time.
+fn written_on(id: &str) -> Option<Day> {
+    written_ms(id).map(Day::of_millis_ist)
 }
 
 /// The kebab-case name of an enum value, as stored.
@@ -151,6 +157,9 @@ impl Facts {
             days.sort();
         }
         f.settle_anc_tablets();
+        for moves in f.migrations.values_mut() {
+            moves.sort();
+        }
         for handouts in f.tablets.values_mut() {
             handouts.sort();
         }
@@ -192,6 +201,16 @@ impl Facts {
             }
             Entry::Birth(b) => {
                 if let Some(d) = self.seen(day(&b.delivery_date)) {
+                    // The second baby of twins: the same delivery, counted once.
+                    let same = |x: &&mut Delivery| {
+                        x.mother == b.mother && x.day == d && (x.pregnancy.is_none() || x.pregnancy == b.pregnancy)
+                    };
+                    if let Some(twin) = self.deliveries.iter_mut().find(same) {
+                        twin.live |= b.outcome == BirthOutcome::LiveBirth;
+                        twin.child = twin.child.take().or_else(|| b.child.clone());
+                        twin.pregnancy = twin.pregnancy.take().or_else(|| b.pregnancy.clone());
+                        return;
+                    }
                     self.deliveries.push(Delivery {
                         mother: b.mother.clone(),
                         pregnancy: b.pregnancy.clone(),
@@ -263,6 +282,12 @@ impl Facts {
                     self.closed.insert(d);
                 }
             }
+            Entry::Migration(m) => {
+                if let Some(d) = self.seen(day(&m.date)) {
+                    let written = written_ms(id).unwrap_or(0);
+                    self.migrations.entry(m.member.clone()).or_default().push((d, written, m.event));
+                }
+            }
             _ => {}
         }
     }
@@ -300,8 +325,18 @@ impl Facts {
         })
     }
 
-    /// Whether `person` is alive and living here on `day`.
+    /// Whether `person` is alive and living here on `day`: not dead by then, not marked moved
+    /// away for good, and not away by the last migration entry on or before `day` (she counts
+    /// on the day she leaves, and from the day she returns or arrives; before she first
+    /// arrived she was not here). Several entries on one day are taken in the order they were
+    /// written.
     pub fn present(&self, person: &str, day: Day) -> bool {
-        self.people.get(person).is_some_and(|p| !p.moved_away && p.died.is_none_or(|d| d > day))
+        let moves = self.migrations.get(person).map(Vec::as_slice).unwrap_or_default();
+        let away = match moves.iter().rev().find(|(d, _, _)| *d <= day) {
+            Some((d, _, MigrationEvent::LeftTemporarily | MigrationEvent::LeftPermanently)) => *d < day,
+            Some(_) => false,
+            None => moves.first().is_some_and(|(_, _, event)| *event == MigrationEvent::Arrived),
+        };
+        !away && self.people.get(person).is_some_and(|p| !p.moved_away && p.died.is_none_or(|d| d > day))
     }
 }

@@ -21,7 +21,8 @@
 //! let child = Entry::Member(Member {
 //!     household: "hh-1".into(), name: "Anjali".into(), dob: "2026-09-01".into(), sex: Sex::Female,
 //!     relation: Relation::Daughter, phone: None, aadhaar_last4: None,
-//!     migration: MigrationStatus::Resident, death_date: None, sms_opt_out: false,
+//!     migration: MigrationStatus::Resident, death_date: None,
+//!     death_cause: None, sms_opt_out: false,
 //! });
 //! let facts = Facts::gather([("child-1", &child)]);
 //! let schedule = Schedule::bihar().unwrap();

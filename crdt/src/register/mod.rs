@@ -116,9 +116,9 @@ pub use store::{
 };
 pub use types::{
     AncVisit, Attendance, Birth, BirthOutcome, Caste, Closure, DeliveryPlace, DeliveryType, Direction, Entry,
-    GrowthMeasurement, HomeVisit, Household, ImmunisationDose, Member, MigrationStatus, Position, Pregnancy, REGISTERS,
-    Referral, Relation, Religion, Sex, StockMovement, TabletHandout, TabletKind, ThrDistribution, VhsndDay, VisitType,
-    VitaminADose,
+    GrowthMeasurement, HomeVisit, Household, ImmunisationDose, Member, Migration, MigrationEvent, MigrationStatus,
+    Position, Pregnancy, REGISTERS, Referral, Relation, Religion, Sex, StockMovement, TabletHandout, TabletKind,
+    ThrDistribution, VhsndDay, VisitType, VitaminADose,
 };
 pub use validate::{EntryError, MAX_NAME_LEN, MAX_TEXT_LEN, MAX_YEAR, MIN_BIRTH_YEAR, MIN_SERVICE_YEAR, mask_aadhaar};
 
@@ -200,11 +200,17 @@ mod tests {
             tablets: 30,
         };
         let vhsnd = VhsndDay { date: "2026-01-01".into(), held: true };
-        for entry in [Entry::Vhsnd(vhsnd), Entry::Closure(closed), Entry::Ifa(tablets)] {
+        let moved = Migration {
+            member: "0a1b2c3d-1767225600000-0".into(),
+            date: "2026-01-02".into(),
+            event: MigrationEvent::LeftTemporarily,
+            place: None,
+        };
+        for entry in [Entry::Vhsnd(vhsnd), Entry::Closure(closed), Entry::Ifa(tablets), Entry::Migration(moved)] {
             let json = serde_json::to_value(&entry).unwrap();
             assert_eq!(json[REGISTER_KEY], entry.register());
             assert_eq!(Entry::fields_of(entry.register()), Some(entry.fields()));
         }
-        assert_eq!(REGISTERS.len(), 16);
+        assert_eq!(REGISTERS.len(), 17);
     }
 }

@@ -257,6 +257,10 @@ entry_struct! {
         /// Date of death, `YYYY-MM-DD`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         death_date: Option<String>,
+        /// The cause of death as the family or the health worker gave it (only with
+        /// `death_date`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        death_cause: Option<String>,
         /// The member asked not to receive SMS reminders.
         sms_opt_out: bool,
     }
@@ -319,6 +323,42 @@ entry_struct! {
         /// Birth weight in grams (500 to 6000).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         birth_weight_grams: Option<u16>,
+        /// Babies born at this delivery (2 for twins, up to 4). A multiple birth is one `birth`
+        /// entry per baby, each with its own child, outcome and weight, the same mother and
+        /// delivery date; the mother's services count the delivery once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        babies: Option<u8>,
+    }
+}
+
+value_enum! {
+    /// What a migration entry records.
+    MigrationEvent {
+        /// Left for a while (seasonal work, a daughter at her mother's for delivery): not on the
+        /// centre's lists, nor counted in its coverage, until she returns.
+        LeftTemporarily,
+        /// Left for good.
+        LeftPermanently,
+        /// Came back after leaving.
+        Returned,
+        /// Came to live here from elsewhere.
+        Arrived,
+    }
+}
+
+entry_struct! {
+    /// A member leaving or coming (migration register, as the CAS migration form). Dated, so a
+    /// month already past keeps the people it had: she is counted up to the day she left.
+    Migration {
+        /// Entry ID of the member.
+        member: String,
+        /// The day, `YYYY-MM-DD`.
+        date: String,
+        /// Left or came.
+        event: MigrationEvent,
+        /// Where to or where from (a village, a district, or a centre's code).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
     }
 }
 
@@ -524,6 +564,8 @@ pub enum Entry {
     Ifa(TabletHandout),
     /// The centre closed on a working day.
     Closure(Closure),
+    /// A member left or came.
+    Migration(Migration),
 }
 
 /// Every register name with its entry fields, in the order of [`Entry`]'s variants.
@@ -544,6 +586,7 @@ pub const REGISTERS: &[(&str, &[&str])] = &[
     ("stock", StockMovement::FIELDS),
     ("ifa", TabletHandout::FIELDS),
     ("closure", Closure::FIELDS),
+    ("migration", Migration::FIELDS),
 ];
 
 /// The partition used when a date does not parse. Never reached through [`crate::register::record`],
@@ -570,6 +613,7 @@ impl Entry {
             Entry::Stock(_) => "stock",
             Entry::Ifa(_) => "ifa",
             Entry::Closure(_) => "closure",
+            Entry::Migration(_) => "migration",
         }
     }
 
@@ -587,7 +631,7 @@ impl Entry {
     /// valid entry; an entry whose date does not parse maps to the 2000-01 (or 2000) partition.
     pub fn doc_kind(&self) -> DocKind {
         match self {
-            Entry::Household(_) | Entry::Member(_) => DocKind::Families,
+            Entry::Household(_) | Entry::Member(_) | Entry::Migration(_) => DocKind::Families,
             Entry::Pregnancy(p) => DocKind::Cases { year: year_of(&p.lmp) },
             Entry::AncVisit(a) => DocKind::Cases { year: year_of(&a.date) },
             Entry::Birth(b) => DocKind::Cases { year: year_of(&b.delivery_date) },

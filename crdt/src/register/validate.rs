@@ -6,7 +6,7 @@ use thiserror::Error;
 use super::is_entry_id;
 use super::types::{
     AncVisit, Attendance, Birth, BirthOutcome, Closure, Entry, GrowthMeasurement, HomeVisit, Household,
-    ImmunisationDose, Member, Pregnancy, Referral, StockMovement, TabletHandout, ThrDistribution, VhsndDay,
+    ImmunisationDose, Member, Migration, Pregnancy, Referral, StockMovement, TabletHandout, ThrDistribution, VhsndDay,
     VitaminADose,
 };
 
@@ -140,6 +140,7 @@ impl Entry {
             Entry::Stock(e) => e.validate(),
             Entry::Ifa(e) => e.validate(),
             Entry::Closure(e) => e.validate(),
+            Entry::Migration(e) => e.validate(),
         }
     }
 }
@@ -167,6 +168,12 @@ impl Member {
             && date("death_date", died, MIN_BIRTH_YEAR)? < born
         {
             return Err(EntryError::Inconsistent(format!("death_date {died} is before dob {}", self.dob)));
+        }
+        if let Some(cause) = &self.death_cause {
+            if self.death_date.is_none() {
+                return Err(EntryError::Inconsistent("death_cause is given without death_date".into()));
+            }
+            text("death_cause", cause)?;
         }
         Ok(())
     }
@@ -221,6 +228,7 @@ impl Birth {
         optional(self.child.as_deref(), |v| reference("child", v))?;
         date("delivery_date", &self.delivery_date, MIN_SERVICE_YEAR)?;
         optional(self.birth_weight_grams, |g| range("birth_weight_grams", g.into(), 500.0, 6000.0, "g"))?;
+        optional(self.babies, |n| range("babies", n.into(), 1.0, 4.0, "(babies born at this delivery)"))?;
         if self.child.is_some() && self.outcome != BirthOutcome::LiveBirth {
             return Err(EntryError::Inconsistent(format!(
                 "child is given but the outcome is {:?}; a child is recorded only for a live birth",
@@ -343,6 +351,15 @@ impl TabletHandout {
         reference("beneficiary", &self.beneficiary)?;
         date("date", &self.date, MIN_SERVICE_YEAR)?;
         range("tablets", self.tablets.into(), 1.0, 200.0, "tablets")
+    }
+}
+
+impl Migration {
+    /// Checks the migration's fields.
+    pub fn validate(&self) -> Check {
+        reference("member", &self.member)?;
+        date("date", &self.date, MIN_SERVICE_YEAR)?;
+        optional(self.place.as_deref(), |v| name("place", v))
     }
 }
 

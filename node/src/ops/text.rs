@@ -242,6 +242,9 @@ pub fn word(value: &str, lang: Lang) -> String {
         "home-visit" => "गृह भ्रमण",
         "referral" => "संदर्भ सेवा",
         "stock" => "स्टॉक",
+        "migration" => "प्रवास",
+        "ifa" => "आयरन की गोलियाँ",
+        "closure" => "केंद्र बंद",
         other => return other.to_string(),
     };
     hi.to_string()

@@ -45,6 +45,7 @@ fn member(household: &str, name: &str, dob: &str, phone: Option<&str>, opt_out: 
         aadhaar_last4: None,
         migration: MigrationStatus::Resident,
         death_date: None,
+        death_cause: None,
         sms_opt_out: opt_out,
     })
 }

@@ -104,13 +104,13 @@ impl Chain {
     /// Records `entries` (serde form) on the phone called `phone` and carries its documents into
     /// the block's store, as a contact would (the block relay must be stopped); returns the entry
     /// IDs. An entry refers to an earlier one of the same call as `"#0"`, `"#1"`, ... in its
-    /// `household`, `beneficiary` or `child` field.
+    /// `household`, `beneficiary`, `child` or `member` field.
     pub fn record_at_block(&self, phone: &str, entries: &[Value]) -> Vec<String> {
         let mut phone = Node::open(&self.home(phone)).unwrap();
         let mut ids = Vec::new();
         for entry in entries {
             let mut entry = entry.clone();
-            for field in ["household", "beneficiary", "child"] {
+            for field in ["household", "beneficiary", "child", "member"] {
                 if let Some(r) = entry[field].as_str().and_then(|s| s.strip_prefix('#')) {
                     entry[field] = json!(ids[r.parse::<usize>().unwrap()]);
                 }
