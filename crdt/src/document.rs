@@ -237,4 +237,27 @@ impl Document {
     pub fn changes(&self) -> Vec<automerge::Change> {
         self.doc.get_changes(&[])
     }
+
+    /// The document as it stood before `at`: only the changes made (by their authors' clocks)
+    /// before then, and only those whose every dependency is also in (an author whose clock ran
+    /// backwards cannot pull a later change in). A month's reported figures are read from this
+    /// view, so what is written after the month closed (a late entry, a correction, a void) is
+    /// seen as late, never as a silent rewrite.
+    pub fn as_of(&self, at: Timestamp) -> Document {
+        let mut kept: HashSet<ChangeHash> = HashSet::new();
+        let mut depended: HashSet<ChangeHash> = HashSet::new();
+        for change in self.doc.get_changes(&[]) {
+            if change.timestamp() < at.0 && change.deps().iter().all(|d| kept.contains(d)) {
+                kept.insert(change.hash());
+                depended.extend(change.deps().iter().copied());
+            }
+        }
+        let heads: Vec<ChangeHash> = kept.difference(&depended).copied().collect();
+        let doc = if heads.is_empty() {
+            Automerge::new()
+        } else {
+            self.doc.fork_at(&heads).unwrap_or_else(|_| Automerge::new())
+        };
+        Document { id: self.id.clone(), doc, events_checked: Mutex::new(HashSet::new()) }
+    }
 }

@@ -23,11 +23,17 @@
 //! the pregnant woman counts from her registration in March: ration due 1, served 0 (10 days);
 //! folic acid due 1, given 1. February still counts Esha (she left on the 10th) and Dolly: child
 //! ration due to 3; April no longer counts Dolly: due to 1.
+//!
+//! Each batch is written by a phone whose clock says when (the survey in January, Esha's leaving
+//! in February, March by its last day), and Chanda's March weighing is written today: March
+//! closed on 5 April, so its figures stay as reported and the weighing shows as late (+1
+//! delivered), beside them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod http_support;
 
 use http_support::{AWC, Chain, Relay, add_operator};
+use sampark_crdt::Timestamp;
 use sampark_crdt::due::Day;
 use serde_json::{Value, json};
 
@@ -50,50 +56,71 @@ fn counts(coverage: &Value, service: &str) -> (u64, u64) {
     (row["eligible"].as_u64().unwrap(), row["delivered"].as_u64().unwrap())
 }
 
+/// Noon in India on `day`.
+fn noon(day: &str) -> Timestamp {
+    Timestamp(Day::parse(day).unwrap().number() * 86_400_000 - 330 * 60_000 + 12 * 3_600_000)
+}
+
 #[test]
 fn a_hand_worked_month_of_a_centre_through_the_coverage_api() {
-    let chain = Chain::new();
+    let chain = Chain::since(noon("2026-01-01"));
     let first = Day::parse("2026-03-01").unwrap();
     let working: Vec<Day> = (0..31).map(|i| first.plus_days(i)).filter(|d| !d.is_sunday()).collect();
     assert_eq!(working.len(), 26);
 
-    let mut entries = vec![
-        household("1"),                                                    // #0
-        member("#0", "Asha", "2024-01-10", "female", "daughter"),          // #1
-        member("#0", "Binu", "2022-09-01", "male", "son"),                 // #2
-        member("#0", "Sunita", "2000-02-02", "female", "daughter-in-law"), // #3
-        household("2"),                                                    // #4
-        member("#4", "Chanda", "2022-06-01", "female", "daughter"),        // #5
-        member("#4", "Dolly", "2025-03-20", "female", "daughter"),         // #6
-        member("#4", "Esha", "2024-01-01", "female", "daughter"),          // #7
-        json!({"register": "migration", "member": "#6", "date": "2026-03-10", "event": "left-temporarily",
+    // The family survey, written in January.
+    let people = chain.record_at_block_on(
+        "phone",
+        noon("2026-01-20"),
+        &[
+            household("1"),                                                    // 0
+            member("#0", "Asha", "2024-01-10", "female", "daughter"),          // 1
+            member("#0", "Binu", "2022-09-01", "male", "son"),                 // 2
+            member("#0", "Sunita", "2000-02-02", "female", "daughter-in-law"), // 3
+            household("2"),                                                    // 4
+            member("#4", "Chanda", "2022-06-01", "female", "daughter"),        // 5
+            member("#4", "Dolly", "2025-03-20", "female", "daughter"),         // 6
+            member("#4", "Esha", "2024-01-01", "female", "daughter"),          // 7
+        ],
+    );
+    let [asha, binu, sunita, chanda, dolly, esha] = [1, 2, 3, 5, 6, 7].map(|i| people[i].clone());
+    // Esha leaves for good in February; written then.
+    chain.record_at_block_on(
+        "phone",
+        noon("2026-02-12"),
+        &[json!({"register": "migration", "member": esha, "date": "2026-02-10", "event": "left-permanently",
+                 "place": "BR/PAT/P01/S01/A0001"})],
+    );
+    // March, written by its last day.
+    let mut march = vec![
+        json!({"register": "migration", "member": dolly, "date": "2026-03-10", "event": "left-temporarily",
                "place": "Delhi"}),
-        json!({"register": "migration", "member": "#7", "date": "2026-02-10", "event": "left-permanently",
-               "place": "BR/PAT/P01/S01/A0001"}),
-        json!({"register": "thr", "beneficiary": "#1", "month": "2026-03", "days_given": 12}),
-        json!({"register": "thr", "beneficiary": "#1", "month": "2026-03", "days_given": 13}),
-        json!({"register": "growth", "child": "#1", "date": "2026-03-05", "weight_kg": 11.2, "height_cm": 86.0,
+        json!({"register": "thr", "beneficiary": asha, "month": "2026-03", "days_given": 12}),
+        json!({"register": "thr", "beneficiary": asha, "month": "2026-03", "days_given": 13}),
+        json!({"register": "growth", "child": asha, "date": "2026-03-05", "weight_kg": 11.2, "height_cm": 86.0,
                "position": "standing", "oedema": false}),
-        json!({"register": "growth", "child": "#2", "date": "2026-03-05", "weight_kg": 14.0, "oedema": false}),
-        json!({"register": "pregnancy", "member": "#3", "lmp": "2026-01-05", "high_risk": false,
+        json!({"register": "growth", "child": binu, "date": "2026-03-05", "weight_kg": 14.0, "oedema": false}),
+        json!({"register": "pregnancy", "member": sunita, "lmp": "2026-01-05", "high_risk": false,
                "registered": "2026-03-16"}),
-        json!({"register": "thr", "beneficiary": "#3", "month": "2026-03", "days_given": 10}),
-        json!({"register": "ifa", "beneficiary": "#3", "date": "2026-03-16", "kind": "folic-acid", "tablets": 30}),
+        json!({"register": "thr", "beneficiary": sunita, "month": "2026-03", "days_given": 10}),
+        json!({"register": "ifa", "beneficiary": sunita, "date": "2026-03-16", "kind": "folic-acid", "tablets": 30}),
     ];
     for (i, day) in working.iter().enumerate() {
         let date = day.to_string();
         if i < 22 {
-            entries.push(
-                json!({"register": "attendance", "child": "#2", "date": date, "present": true, "hot_meal": true}),
+            march.push(
+                json!({"register": "attendance", "child": binu, "date": date, "present": true, "hot_meal": true}),
             );
         }
-        let chanda_here = i < 18;
-        entries.push(
-            json!({"register": "attendance", "child": "#5", "date": date, "present": chanda_here, "hot_meal": chanda_here}),
-        );
+        let here = i < 18;
+        march.push(json!({"register": "attendance", "child": chanda, "date": date, "present": here, "hot_meal": here}));
     }
-    // Esha and Dolly were here in February (Dolly 11 months, Esha 25): a ration month for both.
-    chain.record_at_block("phone", &entries);
+    chain.record_at_block_on("phone", noon("2026-03-31"), &march);
+    // Chanda's March weighing, written up today, long after March closed on 5 April: late.
+    chain.record_at_block(
+        "phone",
+        &[json!({"register": "growth", "child": chanda, "date": "2026-03-28", "weight_kg": 13.1, "oedema": false})],
+    );
 
     let block = chain.path("block");
     add_operator(&block, "asha", PASSWORD);
@@ -106,7 +133,8 @@ fn a_hand_worked_month_of_a_centre_through_the_coverage_api() {
         body
     };
     let march = month("2026-03");
-    assert_eq!(march["partial"], false);
+    assert_eq!((march["partial"].as_bool(), march["closed"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(march["closes_on"], "2026-04-05");
     let expected = [
         ("WEIGHING", (4, 2)),
         ("HEIGHT", (4, 1)),
@@ -119,8 +147,18 @@ fn a_hand_worked_month_of_a_centre_through_the_coverage_api() {
         ("FOLIC-ACID", (1, 1)),
     ];
     let got: Vec<(&str, (u64, u64))> = expected.iter().map(|(s, _)| (*s, counts(&march, s))).collect();
-    assert_eq!(got, expected, "March 2026 at {AWC}");
+    assert_eq!(got, expected, "March 2026 at {AWC}, as reported at its close");
+    // The late weighing is shown beside the reported figure, not folded into it.
+    assert_eq!(late(&march, "WEIGHING"), (0, 1));
+    assert_eq!(late(&march, "PSE"), (0, 0));
     assert_eq!(counts(&month("2026-02"), "THR-CHILD").0, 3, "February still counts Esha and Dolly");
     assert_eq!(counts(&month("2026-04"), "THR-CHILD").0, 1, "April no longer counts Dolly");
     relay.stop();
+}
+
+/// (late_eligible, late_delivered) of `service` at the centre in `coverage`.
+fn late(coverage: &Value, service: &str) -> (i64, i64) {
+    let centre = coverage["scopes"].as_array().unwrap().iter().find(|s| s["scope"] == AWC).unwrap();
+    let row = centre["services"].as_array().unwrap().iter().find(|r| r["service"] == service).unwrap();
+    (row["late_eligible"].as_i64().unwrap(), row["late_delivered"].as_i64().unwrap())
 }

@@ -19,6 +19,15 @@
 //! - **A daily service**: pre-school is served with the child present on at least
 //!   [`SERVED_DAYS`] days of the month, the hot meal with the meal given on at least that many.
 //!
+//! **Closed months are frozen.** A month closes at the end of the [`CLOSE_AFTER_DAYS`]th day
+//! after it (India's time): the registers of a month may be written until then (the last days'
+//! attendance, a weighing written up at the week-end). Once closed, its figures are read from the
+//! registers as they stood at the close ([`Document::as_of`], by the authors' clocks), so they
+//! stay what was reported; what was written after (a late entry, a correction, a void) is shown
+//! beside them as `late_eligible` and `late_delivered`, the change it would make, never folded in
+//! silently. The close day is Sampark's choice (the CAS code has no freeze: it counts forms by
+//! their end time), stated here and in `docs/due-list.md`.
+//!
 //! Pure, like the due list: the month and the day are parameters, and the same registers give
 //! the same figures on every replica. Scopes come from the documents' IDs (`SCOPE:KIND`): each
 //! centre's entries are read together (entries refer to each other by ID inside a centre), and
@@ -38,6 +47,15 @@ use crate::scope::{Level, Scope};
 
 /// Days of ration or hot meal in a month that make the month "served" (CAS).
 pub const SERVED_DAYS: usize = 21;
+/// Days after its end during which a month's registers may still be written.
+pub const CLOSE_AFTER_DAYS: i64 = 5;
+const DAY_MS: i64 = 86_400_000;
+const IST_MS: i64 = 330 * 60_000;
+
+/// The last day on which the registers of the month of `month` may still be written.
+pub fn closes_on(month: Day) -> Day {
+    month.month_end().plus_days(CLOSE_AFTER_DAYS)
+}
 
 /// Eligible and delivered counts of one service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +93,12 @@ pub struct ServiceCoverage {
     pub delivered: u32,
     /// `delivered / eligible` (0 to 1), `None` when nobody was eligible.
     pub share: Option<f64>,
+    /// For a closed month: how `eligible` would change with what was written after the close.
+    #[serde(default)]
+    pub late_eligible: i64,
+    /// For a closed month: how `delivered` would change with what was written after the close.
+    #[serde(default)]
+    pub late_delivered: i64,
 }
 
 /// The coverage of one centre, sector or block.
@@ -99,6 +123,11 @@ pub struct Coverage {
     pub as_of: Day,
     /// The month is not over on `as_of`: one-off windows closing later are not counted yet.
     pub partial: bool,
+    /// The last day the month's registers could be written ([`closes_on`]).
+    pub closes_on: Day,
+    /// The month is closed: the figures are those of the registers at the close, and the
+    /// `late_` fields say what was written after.
+    pub closed: bool,
     /// The schedule's version.
     pub schedule: String,
     /// Blocks, then sectors, then centres, each in scope order.
@@ -113,6 +142,55 @@ pub fn coverage<'a>(
     docs: impl IntoIterator<Item = &'a Document>,
     schedule: &Schedule,
     settings: impl Fn(&Scope) -> Settings,
+    month: Day,
+    as_of: Day,
+) -> Coverage {
+    let docs: Vec<&Document> = docs.into_iter().collect();
+    let now = count(docs.iter().copied(), schedule, &settings, month, as_of);
+    let close = closes_on(month);
+    if as_of <= close {
+        return now;
+    }
+    let instant = crate::time::Timestamp(close.plus_days(1).number() * DAY_MS - IST_MS);
+    let frozen: Vec<Document> = docs.iter().map(|d| d.as_of(instant)).collect();
+    let mut reported = count(frozen.iter(), schedule, &settings, month, as_of);
+    reported.closed = true;
+    for scope in &mut reported.scopes {
+        let later = now.scopes.iter().find(|s| s.scope == scope.scope);
+        for row in &mut scope.services {
+            let later = later.and_then(|s| s.services.iter().find(|r| r.service == row.service));
+            let (eligible, delivered) = later.map_or((0, 0), |r| (r.eligible, r.delivered));
+            row.late_eligible = i64::from(eligible) - i64::from(row.eligible);
+            row.late_delivered = i64::from(delivered) - i64::from(row.delivered);
+        }
+    }
+    // A scope with nothing at the close but entries written later.
+    for scope in now.scopes {
+        if !reported.scopes.iter().any(|s| s.scope == scope.scope) {
+            let services = scope
+                .services
+                .into_iter()
+                .map(|r| ServiceCoverage {
+                    late_eligible: i64::from(r.eligible),
+                    late_delivered: i64::from(r.delivered),
+                    eligible: 0,
+                    delivered: 0,
+                    share: None,
+                    ..r
+                })
+                .collect();
+            reported.scopes.push(ScopeCoverage { centres: 0, services, ..scope });
+        }
+    }
+    reported.scopes.sort_by(|a, b| a.level.cmp(&b.level).then_with(|| a.scope.cmp(&b.scope)));
+    reported
+}
+
+/// The figures of `docs` for the month of `month`, counted up to `as_of`.
+fn count<'a>(
+    docs: impl IntoIterator<Item = &'a Document>,
+    schedule: &Schedule,
+    settings: &impl Fn(&Scope) -> Settings,
     month: Day,
     as_of: Day,
 ) -> Coverage {
@@ -154,6 +232,8 @@ pub fn coverage<'a>(
         month: first.month_text(),
         as_of: until,
         partial: until < last,
+        closes_on: closes_on(month),
+        closed: false,
         schedule: schedule.version.clone(),
         scopes,
     }
@@ -167,6 +247,8 @@ fn row(service: &Service, c: Counts) -> ServiceCoverage {
         eligible: c.eligible,
         delivered: c.delivered,
         share: c.share(),
+        late_eligible: 0,
+        late_delivered: 0,
     }
 }
 

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sampark_crdt::{PublicKey, Role, Scope};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use sampark_crdt::{PublicKey, Role, Scope, Timestamp};
 use sampark_node::daemon::DaemonFile;
 use sampark_node::home::Home;
 use sampark_node::net::contact::Node as _;
@@ -17,6 +19,9 @@ use sampark_node::ops::enrol::enroll_home;
 use sampark_node::ops::{Node, Request, Response, wall_clock};
 use sampark_relay::provision::{self, Tier};
 use serde_json::{Value, json};
+
+/// The clock of the phone of [`Chain::record_at_block_on`].
+static PHONE_CLOCK: AtomicI64 = AtomicI64::new(0);
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_sampark-relay");
@@ -26,18 +31,25 @@ pub const AWC: &str = "BR/DBG/P07/S03/A0412";
 /// A provisioned chain in a temporary directory.
 pub struct Chain {
     pub dir: tempfile::TempDir,
+    /// When its certificates start.
+    pub since: Timestamp,
 }
 
 impl Chain {
     /// State hub BR, district BR/DBG, blocks BR/DBG/P07 ("block") and BR/DBG/P08 ("other"),
     /// and a sevika's phone at [`AWC`], certified now by the wall clock.
     pub fn new() -> Chain {
-        let chain = Chain { dir: tempfile::tempdir().unwrap() };
-        let now = wall_clock();
+        Chain::since(wall_clock())
+    }
+
+    /// As [`Chain::new`], with every certificate starting at `now` (in the past, for registers
+    /// written in a month gone by: see [`Chain::record_at_block_on`]).
+    pub fn since(now: Timestamp) -> Chain {
+        let chain = Chain { dir: tempfile::tempdir().unwrap(), since: now };
         let scope = |s: &str| Scope::parse(s).unwrap();
         provision::init(&chain.home("state"), Tier::State, &scope("BR"), 3650, now).unwrap();
         let enrol = |issuer: &str, name: &str, key: PublicKey, role: Role, at: &str| {
-            let (file, _) = provision::certify(&chain.home(issuer), key, role, &scope(at), 365, now).unwrap();
+            let (file, _) = provision::certify(&chain.home(issuer), key, role, &scope(at), 3650, now).unwrap();
             enroll_home(&chain.home(name), &file, now).unwrap();
         };
         let relay = |name: &str, tier: Tier, at: &str| -> PublicKey {
@@ -92,9 +104,10 @@ impl Chain {
         }
     }
 
-    /// A sevika's phone called `name`, certified by the block for the centre `awc`.
+    /// A sevika's phone called `name`, certified by the block for the centre `awc` from the
+    /// chain's start.
     pub fn enrol_phone(&self, name: &str, awc: &str) {
-        let now = wall_clock();
+        let now = self.since;
         let key = self.home(name).init().unwrap();
         let scope = Scope::parse(awc).unwrap();
         let (file, _) = provision::certify(&self.home("block"), key, Role::Sevika, &scope, 365, now).unwrap();
@@ -106,7 +119,18 @@ impl Chain {
     /// IDs. An entry refers to an earlier one of the same call as `"#0"`, `"#1"`, ... in its
     /// `household`, `beneficiary`, `child` or `member` field.
     pub fn record_at_block(&self, phone: &str, entries: &[Value]) -> Vec<String> {
-        let mut phone = Node::open(&self.home(phone)).unwrap();
+        self.record_with(Node::open(&self.home(phone)).unwrap(), entries)
+    }
+
+    /// As [`Chain::record_at_block`], written by a phone whose clock says `at` (the chain must
+    /// have been certified by then: [`Chain::since`]). One such phone at a time per process.
+    pub fn record_at_block_on(&self, phone: &str, at: Timestamp, entries: &[Value]) -> Vec<String> {
+        PHONE_CLOCK.store(at.0, Ordering::SeqCst);
+        let node = Node::open(&self.home(phone)).unwrap().with_clock(|| Timestamp(PHONE_CLOCK.load(Ordering::SeqCst)));
+        self.record_with(node, entries)
+    }
+
+    fn record_with(&self, mut phone: Node, entries: &[Value]) -> Vec<String> {
         let mut ids = Vec::new();
         for entry in entries {
             let mut entry = entry.clone();

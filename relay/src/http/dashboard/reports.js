@@ -133,13 +133,22 @@ window.SamparkReports = function (core) {
     }
   }
 
+  // What was written after the month closed, beside the reported figure: " (+1 देर से)".
+  function lateText(late) {
+    if (!late) return '';
+    return ' ' + t('coverage.late', { n: (late > 0 ? '+' : '') + late });
+  }
+
   function sumServices(rows) {
     const by = new Map();
     for (const row of rows) {
       for (const s of row.services || []) {
-        const sum = by.get(s.service) || { service: s.service, en: s.en, hi: s.hi, eligible: 0, delivered: 0 };
+        const sum = by.get(s.service) || {
+          service: s.service, en: s.en, hi: s.hi, eligible: 0, delivered: 0, late_delivered: 0,
+        };
         sum.eligible += s.eligible || 0;
         sum.delivered += s.delivered || 0;
+        sum.late_delivered += s.late_delivered || 0;
         by.set(s.service, sum);
       }
     }
@@ -243,7 +252,8 @@ window.SamparkReports = function (core) {
         month: monthName(data.month),
         date: dayName(data.as_of),
       });
-      status.textContent = said + ' ' + t('coverage.schedule', { version: data.schedule || '' });
+      const closed = data.closed ? ' ' + t('coverage.closed', { date: dayName(data.closes_on) }) : '';
+      status.textContent = said + closed + ' ' + t('coverage.schedule', { version: data.schedule || '' });
       if (data.partial) status.className = 'summary partial';
     }
 
@@ -318,7 +328,7 @@ window.SamparkReports = function (core) {
           { class: lowClass(s.share), 'data-service': s.service },
           el('th', { scope: 'row' }, el('span', { class: 'service-name', text: serviceName(s) }), el('span', { class: 'service-id', text: s.service })),
           el('td', { class: 'num eligible', text: String(s.eligible) }),
-          el('td', { class: 'num delivered', text: String(s.delivered) }),
+          el('td', { class: 'num delivered', text: String(s.delivered) + lateText(s.late_delivered) }),
           shareCell(s.share)
         )
       );
