@@ -37,6 +37,7 @@ pub mod compute;
 pub mod coverage;
 pub mod day;
 pub mod facts;
+pub mod nutrition;
 pub mod schedule;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,7 @@ pub use compute::{DueItem, Settings, due_on};
 pub use coverage::{Coverage, coverage};
 pub use day::{BadDay, Day, Span};
 pub use facts::Facts;
+pub use nutrition::{Nutrition, NutritionScope, nutrition};
 pub use schedule::{Schedule, ServiceKind};
 
 use crate::document::Document;

@@ -1,4 +1,5 @@
-//! `GET /api/coverage` and `GET /api/alerts`: service coverage and the SMS outbox.
+//! `GET /api/coverage`, `GET /api/nutrition` and `GET /api/alerts`: service coverage, nutrition
+//! outcomes and the SMS outbox.
 //!
 //! - **Coverage** (`?month=YYYY-MM&scope=`): [`sampark_crdt::due::coverage`] over the register
 //!   documents this relay holds inside `scope` (default: the relay's own), for the month
@@ -6,6 +7,8 @@
 //!   is not over. Rows for the block, its sectors and its centres, each with every service's
 //!   eligible, delivered and share. Each centre counts what its district's programme gives
 //!   (JE where the district relay's certificate says so).
+//! - **Nutrition** (same `month` and `scope`): [`sampark_crdt::due::nutrition`] for the month and
+//!   the month before (the trend), per block, sector and centre.
 //! - **Alerts** (`?state=queued|sending|sent|failed|given-up`): every message of the relay's
 //!   outbox ([`crate::alerts`]) with its state, attempts, last error and next try, oldest first.
 //!   A relay without an outbox (not started with one) answers an empty list.
@@ -30,14 +33,9 @@ pub(super) struct CoverageQuery {
     scope: Option<String>,
 }
 
-/// `GET /api/coverage`.
-pub(super) async fn coverage(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<CoverageQuery>, QueryRejection>,
-) -> Reply<Coverage> {
-    session(&state, &headers)?;
-    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+/// The scope and month asked for: the scope inside (or around) the relay's own, the month as its
+/// first day (`None`: this month).
+fn scope_and_month(state: &AppState, q: &CoverageQuery) -> Result<(Scope, Option<Day>), ApiError> {
     let own = state.relay().scope.clone();
     let scope = match q.scope.as_deref().filter(|s| !s.is_empty()) {
         None => own.clone(),
@@ -53,6 +51,18 @@ pub(super) async fn coverage(
             Some(Day::parse(&format!("{m}-01")).map_err(|e| ApiError::invalid(e.to_string()))?)
         }
     };
+    Ok((scope, month))
+}
+
+/// `GET /api/coverage`.
+pub(super) async fn coverage(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CoverageQuery>, QueryRejection>,
+) -> Reply<Coverage> {
+    session(&state, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let (scope, month) = scope_and_month(&state, &q)?;
     let schedule = Schedule::bihar().map_err(ApiError::failed)?;
     with_node(&state, move |node| {
         let today = Day::of_millis_ist(node.now().0);
@@ -60,6 +70,57 @@ pub(super) async fn coverage(
         let settings = |centre: &Scope| Settings::from(node.trust_store().programme(centre, node.now()));
         let c = due::coverage(docs, &schedule, settings, month.unwrap_or(today), today);
         Ok(axum::Json(c))
+    })
+    .await
+}
+
+/// One scope's indicators in the month asked and the month before.
+#[derive(Debug, Serialize)]
+pub(super) struct NutritionRow {
+    #[serde(flatten)]
+    now: due::NutritionScope,
+    previous: due::Nutrition,
+}
+
+/// The answer of `GET /api/nutrition`.
+#[derive(Debug, Serialize)]
+pub(super) struct NutritionAnswer {
+    month: String,
+    previous_month: String,
+    as_of: Day,
+    scopes: Vec<NutritionRow>,
+}
+
+/// `GET /api/nutrition`: [`due::nutrition`] for the month and the month before.
+pub(super) async fn nutrition(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CoverageQuery>, QueryRejection>,
+) -> Reply<NutritionAnswer> {
+    session(&state, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let (scope, month) = scope_and_month(&state, &q)?;
+    with_node(&state, move |node| {
+        let today = Day::of_millis_ist(node.now().0);
+        let month = month.unwrap_or(today).month_start();
+        let before = month.plus_days(-1).month_start();
+        let docs: Vec<_> = node.documents_held().filter(|d| scope.contains(&d.id().scope)).collect();
+        let now = due::nutrition(docs.iter().copied(), month, today);
+        let previous = due::nutrition(docs.iter().copied(), before, today);
+        let scopes = now
+            .into_iter()
+            .map(|row| {
+                let previous = previous.iter().find(|p| p.scope == row.scope).map(|p| p.counts).unwrap_or_default();
+                NutritionRow { now: row, previous }
+            })
+            .collect();
+        let as_of = month.month_end().min(today);
+        Ok(axum::Json(NutritionAnswer {
+            month: month.month_text(),
+            previous_month: before.month_text(),
+            as_of,
+            scopes,
+        }))
     })
     .await
 }

@@ -18,6 +18,7 @@
 //! | `GET /api/centres` | yes | `{"centres": [...]}`: each centre's sync freshness |
 //! | `GET /api/refusals` | yes | `{"refusals": [...]}`: peers refused, or whose changes were, and why |
 //! | `GET /api/coverage?month=&scope=` | yes | service coverage per block, sector and centre ([`coverage`]) |
+//! | `GET /api/nutrition?month=&scope=` | yes | nutrition outcomes and full immunisation, this month and the one before ([`coverage`]) |
 //! | `GET /api/alerts?state=` | yes | `{"outbox", "alerts": [...]}`: the SMS outbox ([`crate::alerts`]) |
 //!
 //! Sessions and CSRF are in [`sessions`]: a random session cookie (`HttpOnly; SameSite=Strict`),
@@ -307,6 +308,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/centres", get(centres::list)),
         (Method::GET, "/api/refusals", get(refusals::list)),
         (Method::GET, "/api/coverage", get(coverage::coverage)),
+        (Method::GET, "/api/nutrition", get(coverage::nutrition)),
         (Method::GET, "/api/alerts", get(coverage::alerts)),
     ]
 }
