@@ -190,7 +190,7 @@ pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Da
                     .get(&((*id).to_owned(), (*v).to_owned()))
                     .is_some_and(|d| d.iter().any(|g| *g < birthday))
             };
-            n.fully_immunised += u32::from(FULL_IMMUNISATION.iter().all(|v| by(v)));
+            n.fully_immunised += u32::from(FULL_IMMUNISATION.iter().all(by));
         }
         if !here_under(60) {
             continue;
