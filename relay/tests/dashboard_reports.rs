@@ -8,7 +8,7 @@
 //! is partial; last month's shows Pentavalent-1 due to 3 and given within the window to 2 at the
 //! block (66%, rounded down), with its Hindi name; the sectors are listed weakest first; S03 and
 //! then A0412 show 2 and 1 (50%, with a bar half full), the crumbs lead back, and services under
-//! half are marked in words. Then the SMS screen: the relay runs without a gateway, so the
+//! half are marked in words; beside them the nutrition outcomes (four children, none weighed). Then the SMS screen: the relay runs without a gateway, so the
 //! family's "due tomorrow" and the sevika's "overdue" messages are queued, with masked numbers
 //! (no whole number anywhere on the page), counts per state and a filter. Restarted with a
 //! stand-in Kannel `sendsms` that accepts every number but the sevika's, the family's message
@@ -224,6 +224,12 @@ async fn coverage_and_sms_alerts_in_a_real_browser() {
     let sectors = wait_text(&c, "#cov-children-body", "the sectors", |t| t.contains("S04")).await;
     assert!(sectors.find("S03").unwrap() < sectors.find("S04").unwrap(), "{sectors}");
     assert_eq!(text(&c, "#cov-children-title").await, "सेक्टर, सबसे कमज़ोर पहले");
+    // Beside them, the nutrition outcomes: four children under five last month, none weighed.
+    wait_text(&c, "#cov-nutrition-title", "the nutrition box", |t| t.contains("पोषण और टीकाकरण")).await;
+    let weighed = text(&c, "#cov-nutrition-body tr[data-indicator='weighed'] td.now").await;
+    assert_eq!(weighed, "0 / 4 (0%)");
+    let wasted = text(&c, "#cov-nutrition-body tr[data-indicator='wasted'] td.now").await;
+    assert_eq!(wasted, "—", "no weighing, no wasting figure");
     shot(&c, "r1-coverage-block-hi").await;
 
     // Down to the sector and the centre: 2 due, 1 within the window, 50%, the bar half full.

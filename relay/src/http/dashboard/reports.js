@@ -23,7 +23,7 @@ window.SamparkReports = function (core) {
   // The level of a scope from its depth: BR, BR/DBG, BR/DBG/P07, .../S03, .../A0412.
   const LEVELS = ['state', 'district', 'block', 'sector', 'awc'];
 
-  const cov = { key: null, data: null, scope: null, all: false, loading: false, seq: 0, options: '' };
+  const cov = { key: null, data: null, nutrition: null, scope: null, all: false, loading: false, seq: 0, options: '' };
   const sms = { filter: '', outbox: true, alerts: [], at: null, loaded: false };
 
   // ---------------------------------------------------------------------------------------------
@@ -121,9 +121,11 @@ window.SamparkReports = function (core) {
     cov.loading = true;
     renderCoverage();
     try {
-      const data = await api('GET', '/api/coverage' + (key === 'this' ? '' : '?month=' + encodeURIComponent(key)));
+      const query = key === 'this' ? '' : '?month=' + encodeURIComponent(key);
+      const [data, nutrition] = await Promise.all([api('GET', '/api/coverage' + query), api('GET', '/api/nutrition' + query)]);
       if (seq !== cov.seq) return;
       cov.data = data;
+      cov.nutrition = nutrition;
       clearFlash();
     } catch (e) {
       if (seq !== cov.seq) return;
@@ -274,6 +276,50 @@ window.SamparkReports = function (core) {
     renderCrumbs(tr, own, scope, data.month);
     renderServices(row);
     renderChildren(tr, scope, data.month);
+    renderNutrition(scope);
+  }
+
+  // Nutrition outcomes of the scope, this month beside the month before: [key, numerator,
+  // denominator, whether more is better]. The rules are in docs/due-list.md.
+  const INDICATORS = [
+    ['weighed', 'weighed', 'children', true],
+    ['underweight', 'underweight', 'waz', false],
+    ['stunted', 'stunted', 'haz', false],
+    ['wasted', 'wasted', 'whz', false],
+    ['sam', 'sam', 'weighed', false],
+    ['mam', 'mam', 'weighed', false],
+    ['height', 'height_measured', 'height_eligible', true],
+    ['immunised', 'fully_immunised', 'turned_one', true],
+  ];
+
+  function renderNutrition(scope) {
+    const body = clear($('cov-nutrition-body'));
+    $('cov-nutrition-title').textContent = t('nutrition.title', { scope: scopeName(scope) });
+    $('cov-nutrition-caption').textContent = t('nutrition.title', { scope: scopeName(scope) });
+    const row = cov.nutrition && (cov.nutrition.scopes || []).find((s) => s.scope === scope);
+    $('cov-nutrition-box').hidden = !row;
+    if (!row) return;
+    const before = row.previous || {};
+    for (const [key, num, den, moreIsBetter] of INDICATORS) {
+      const share = (c) => (c[den] > 0 ? c[num] / c[den] : null);
+      const cell = (c) => (c[den] > 0 ? `${c[num]} / ${c[den]} (${pct(c[num] / c[den])})` : '—');
+      const [now, then] = [share(row), share(before)];
+      let trend = '—';
+      if (now !== null && then !== null) {
+        const better = moreIsBetter ? now > then : now < then;
+        trend = now === then ? t('trend.same') : better ? t('trend.better') : t('trend.worse');
+      }
+      body.append(
+        el(
+          'tr',
+          { 'data-indicator': key },
+          el('th', { scope: 'row', text: t('nutrition.' + key) }),
+          el('td', { class: 'num now', text: cell(row) }),
+          el('td', { class: 'num before', text: cell(before) }),
+          el('td', { class: 'trend', text: trend })
+        )
+      );
+    }
   }
 
   // The areas to choose from, as a tree (rebuilt only when they change, so that the focus stays).
