@@ -154,8 +154,8 @@ fn a_hand_worked_month_of_a_centre_through_the_coverage_api() {
     assert_eq!(counts(&month("2026-02"), "THR-CHILD").0, 3, "February still counts Esha and Dolly");
     assert_eq!(counts(&month("2026-04"), "THR-CHILD").0, 1, "April no longer counts Dolly");
     // The outcome indicators of the same month, and the month before for the trend: under-fives
-    // living here some day of March are Asha, Binu, Chanda and Dolly; three weighed (Chanda's
-    // late weighing included: the indicators are not frozen); Asha's height measured of the 4
+    // living here some day of March are Asha, Binu, Chanda and Dolly; two weighed by the close
+    // (Chanda's late weighing makes three, shown as `current`); Asha's height measured of the 4
     // aged 6-60 months; Dolly's first birthday fell while she was away. February also had Esha.
     let (status, n) = client.get(&format!("/api/nutrition?month=2026-03&scope={AWC}"));
     assert_eq!(status, 200, "{n}");
@@ -163,7 +163,8 @@ fn a_hand_worked_month_of_a_centre_through_the_coverage_api() {
     let centre = n["scopes"].as_array().unwrap().iter().find(|s| s["scope"] == AWC).unwrap();
     let get = |k: &str| centre[k].as_u64().unwrap();
     let got = ["children", "weighed", "waz", "height_eligible", "height_measured", "turned_one"].map(get);
-    assert_eq!(got, [4, 3, 3, 4, 1, 0], "{centre}");
+    assert_eq!(got, [4, 2, 2, 4, 1, 0], "{centre}");
+    assert_eq!((n["closed"].as_bool(), centre["current"]["weighed"].as_u64()), (Some(true), Some(3)), "{centre}");
     assert_eq!((centre["previous"]["children"].as_u64(), centre["previous"]["weighed"].as_u64()), (Some(5), Some(0)));
     relay.stop();
 }

@@ -57,6 +57,11 @@ pub fn closes_on(month: Day) -> Day {
     month.month_end().plus_days(CLOSE_AFTER_DAYS)
 }
 
+/// The instant the month of `month` closes: the start of the day after [`closes_on`], in India.
+pub(crate) fn close_instant(month: Day) -> crate::time::Timestamp {
+    crate::time::Timestamp(closes_on(month).plus_days(1).number() * DAY_MS - IST_MS)
+}
+
 /// Eligible and delivered counts of one service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -151,7 +156,7 @@ pub fn coverage<'a>(
     if as_of <= close {
         return now;
     }
-    let instant = crate::time::Timestamp(close.plus_days(1).number() * DAY_MS - IST_MS);
+    let instant = close_instant(month);
     let frozen: Vec<Document> = docs.iter().map(|d| d.as_of(instant)).collect();
     let mut reported = count(frozen.iter(), schedule, &settings, month, as_of);
     reported.closed = true;

@@ -8,7 +8,8 @@
 //! - [`coverage`]: the share of beneficiaries served within each service's window in a month,
 //!   per centre, sector and block; a closed month keeps its reported figures.
 //! - [`nutrition`]: the outcome indicators (underweight, stunting, wasting, SAM, MAM, height
-//!   measured, full immunisation by 12 months) of a month, per centre, sector and block.
+//!   measured, full immunisation by 12 months) of a month, per centre, sector and block, frozen
+//!   at the month's close like coverage.
 //!
 //! Pure: the day is a parameter (a phone whose clock is wrong still gets the right list when a
 //! date is given), and the same registers give the same list on every replica. A service

@@ -18,6 +18,10 @@
 //!   birthday): of the children whose first birthday falls in the month and who were living here
 //!   on it (`turned_one`), those who had all eight by then (`fully_immunised`).
 //!
+//! A closed month's indicators are frozen as its coverage is ([`super::coverage`]): counted from
+//! the registers as they stood at the close, with `current` beside a row when what was written
+//! after would change it.
+//!
 //! Pure: entries in, counts out; the relay serves them (`GET /api/nutrition`) for a month and
 //! the month before, so the trend is read side by side.
 
@@ -25,6 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::{close_instant, closes_on};
 use super::day::Day;
 use super::facts::Facts;
 use crate::document::Document;
@@ -113,14 +118,40 @@ pub struct NutritionScope {
     pub level: Level,
     /// Centres with registers inside it.
     pub centres: u32,
-    /// The indicators.
+    /// The indicators (for a closed month: as they stood at the close).
     #[serde(flatten)]
     pub counts: Nutrition,
+    /// For a closed month, when what was written after the close changes them: the counts with
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Nutrition>,
 }
 
 /// The indicators of the month of `month` (any day in it), counted up to `as_of`, per centre,
-/// sector and block, from the register documents `docs`.
+/// sector and block, from the register documents `docs`; a closed month's as they stood at its
+/// close (see the module's doc).
 pub fn nutrition<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, as_of: Day) -> Vec<NutritionScope> {
+    let docs: Vec<&Document> = docs.into_iter().collect();
+    let now = count(docs.iter().copied(), month, as_of);
+    if as_of <= closes_on(month) {
+        return now;
+    }
+    let frozen: Vec<Document> = docs.iter().map(|d| d.as_of(close_instant(month))).collect();
+    let mut rows = count(frozen.iter(), month, as_of);
+    for row in &mut rows {
+        let current = now.iter().find(|n| n.scope == row.scope).map(|n| n.counts).unwrap_or_default();
+        row.current = (current != row.counts).then_some(current);
+    }
+    for n in now {
+        if !rows.iter().any(|r| r.scope == n.scope) {
+            rows.push(NutritionScope { centres: 0, counts: Nutrition::default(), current: Some(n.counts), ..n });
+        }
+    }
+    rows.sort_by(|a, b| a.level.cmp(&b.level).then_with(|| a.scope.cmp(&b.scope)));
+    rows
+}
+
+fn count<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, as_of: Day) -> Vec<NutritionScope> {
     let mut by_centre: BTreeMap<Scope, Vec<register::StoredEntry>> = BTreeMap::new();
     for doc in docs {
         let id = doc.id();
@@ -147,6 +178,7 @@ pub fn nutrition<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, a
             scope: scope.to_string(),
             centres,
             counts,
+            current: None,
         })
         .collect();
     rows.sort_by(|a, b| a.level.cmp(&b.level).then_with(|| a.scope.cmp(&b.scope)));

@@ -88,6 +88,8 @@ pub(super) struct NutritionAnswer {
     month: String,
     previous_month: String,
     as_of: Day,
+    closes_on: Day,
+    closed: bool,
     scopes: Vec<NutritionRow>,
 }
 
@@ -115,7 +117,10 @@ pub(super) async fn nutrition(
             })
             .collect();
         let as_of = month.month_end().min(today);
+        let closes_on = due::coverage::closes_on(month);
         Ok(axum::Json(NutritionAnswer {
+            closes_on,
+            closed: today > closes_on,
             month: month.month_text(),
             previous_month: before.month_text(),
             as_of,

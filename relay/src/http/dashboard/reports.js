@@ -292,6 +292,12 @@ window.SamparkReports = function (core) {
     ['immunised', 'fully_immunised', 'turned_one', true],
   ];
 
+  // A closed month: the counts with what was written after its close, when they differ.
+  function currentText(current, num, den, row) {
+    if (!current || (current[num] === row[num] && current[den] === row[den])) return '';
+    return ' ' + t('nutrition.current', { n: current[num], d: current[den] });
+  }
+
   function renderNutrition(scope) {
     const body = clear($('cov-nutrition-body'));
     $('cov-nutrition-title').textContent = t('nutrition.title', { scope: scopeName(scope) });
@@ -314,7 +320,7 @@ window.SamparkReports = function (core) {
           'tr',
           { 'data-indicator': key },
           el('th', { scope: 'row', text: t('nutrition.' + key) }),
-          el('td', { class: 'num now', text: cell(row) }),
+          el('td', { class: 'num now', text: cell(row) + currentText(row.current, num, den, row) }),
           el('td', { class: 'num before', text: cell(before) }),
           el('td', { class: 'trend', text: trend })
         )
