@@ -841,3 +841,28 @@ fn save_and_load_give_the_same_entries() {
     assert!(!stored(&loaded, id).conflicts.is_empty(), "conflicts survive a save");
     assert!(stored(&loaded, ids.last().unwrap()).voided);
 }
+
+#[test]
+fn a_document_as_of_a_time_holds_what_was_written_before_it_and_nothing_that_depends_on_later() {
+    let w = World::new();
+    let mut d = doc("growth/2026-11");
+    let at = |wall: i64| Hlc { wall, logical: 0 };
+    let (first, _) =
+        register::record(&mut d, &w.sevika, at(NOW), &Entry::Growth(growth("2026-11-03", 9.4)), &w.trust).unwrap();
+    let (late, _) =
+        register::record(&mut d, &w.sevika, at(NOW + 600_000), &Entry::Growth(growth("2026-11-04", 9.5)), &w.trust)
+            .unwrap();
+    // Written by a clock that went back: dated before the second, but made after it (it depends
+    // on it), so a view that leaves the second out leaves it out too.
+    let (backdated, _) =
+        register::record(&mut d, &w.sevika, at(NOW + 60_000), &Entry::Growth(growth("2026-11-05", 9.6)), &w.trust)
+            .unwrap();
+    let ids = |doc: &Document| register::entries(doc).into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&d.as_of(Timestamp(NOW + 300_000))), [first.clone()]);
+    let mut all = vec![first, late, backdated];
+    all.sort();
+    let mut later = ids(&d.as_of(Timestamp(NOW + 3_600_000)));
+    later.sort();
+    assert_eq!(later, all);
+    assert!(ids(&d.as_of(Timestamp(NOW))).is_empty(), "before anything was written");
+}
