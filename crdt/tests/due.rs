@@ -301,7 +301,7 @@ fn the_dead_and_those_who_moved_away_are_not_listed() {
 }
 
 fn migration(member: &str, date: &str, event: MigrationEvent) -> Entry {
-    Entry::Migration(Migration { member: member.into(), date: date.into(), event, place: None })
+    Entry::Migration(Migration { member: member.into(), date: date.into(), event, place: None, earlier_id: None })
 }
 
 #[test]

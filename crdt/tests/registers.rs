@@ -262,6 +262,7 @@ fn samples() -> Vec<Entry> {
             date: "2026-11-20".into(),
             event: sampark_crdt::register::MigrationEvent::LeftTemporarily,
             place: Some("दिल्ली".into()),
+            earlier_id: None,
         }),
     ]
 }
@@ -400,6 +401,7 @@ fn invalid_entries_are_refused_naming_field_and_value() {
         date: "2026-02-30".into(),
         event: sampark_crdt::register::MigrationEvent::Returned,
         place: None,
+        earlier_id: None,
     };
     let e = invalid(&w, &mut f, Entry::Migration(moved));
     assert!(matches!(e, EntryError::BadDate { field: "date", .. }), "{e:?}");
@@ -858,7 +860,7 @@ fn a_document_as_of_a_time_holds_what_was_written_before_it_and_nothing_that_dep
         register::record(&mut d, &w.sevika, at(NOW + 60_000), &Entry::Growth(growth("2026-11-05", 9.6)), &w.trust)
             .unwrap();
     let ids = |doc: &Document| register::entries(doc).into_iter().map(|e| e.id).collect::<Vec<_>>();
-    assert_eq!(ids(&d.as_of(Timestamp(NOW + 300_000))), [first.clone()]);
+    assert_eq!(ids(&d.as_of(Timestamp(NOW + 300_000))), std::slice::from_ref(&first));
     let mut all = vec![first, late, backdated];
     all.sort();
     let mut later = ids(&d.as_of(Timestamp(NOW + 3_600_000)));

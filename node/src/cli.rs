@@ -127,6 +127,23 @@ enum Command {
         #[arg(long, value_name = "SCOPE")]
         centre: Option<String>,
     },
+    /// Record a beneficiary who came from another centre with her history: her doses, weighings,
+    /// pregnancies and check-ups, as the block relay exported them (`GET /api/history/ID` on the
+    /// relay's helpdesk). She joins the household given; every entry is recorded again here,
+    /// validated like any entry.
+    ImportHistory {
+        #[command(flatten)]
+        common: Common,
+        /// The history file (JSON, sampark-history/1).
+        #[arg(long, value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Her household here: its entry ID.
+        #[arg(long, value_name = "ID")]
+        household: String,
+        /// The centre (supervisors only).
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
     /// Helpdesk tickets: raise one, follow it, confirm its resolution.
     #[command(subcommand)]
     Ticket(TicketCommand),
@@ -250,6 +267,10 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
             let entry = entry_json(&entry, register.as_deref()).map_err(|e| OpError::Invalid(format!("{e:#}")));
             (common, entry.map(|entry| Request::Record { entry, centre }))
         }
+        Command::ImportHistory { common, file, household, centre } => {
+            let history = history_json(&file).map_err(|e| OpError::Invalid(format!("{e:#}")));
+            (common, history.map(|history| Request::ImportHistory { history, household, centre }))
+        }
         Command::Status(common) => (common, Ok(Request::Status)),
         Command::Compact(common) => (common, Ok(Request::Compact)),
         Command::Due { common, date } => (common, Ok(Request::Due { date })),
@@ -268,6 +289,20 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
 }
 
 /// The entry given on the command line (JSON, or @FILE), with `--register` put in or checked.
+/// Largest history file read, in bytes (5,000 entries of about 300 bytes, with room).
+const MAX_HISTORY_FILE: u64 = 4 * 1024 * 1024;
+
+fn history_json(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let len =
+        std::fs::metadata(path).with_context(|| format!("cannot read the history file {}", path.display()))?.len();
+    if len > MAX_HISTORY_FILE {
+        anyhow::bail!("{} is {len} bytes; a history file is at most {MAX_HISTORY_FILE}", path.display());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the history file {}", path.display()))?;
+    serde_json::from_str(&text).context("the history file is not valid JSON")
+}
+
 fn entry_json(entry: &str, register: Option<&str>) -> anyhow::Result<serde_json::Value> {
     let text = match entry.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read the entry file {path}"))?,

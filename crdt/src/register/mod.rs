@@ -105,6 +105,7 @@
 //! assert!(!stored[0].voided && stored[0].conflicts.is_empty());
 //! ```
 
+pub mod history;
 mod query;
 mod store;
 mod types;
@@ -205,6 +206,7 @@ mod tests {
             date: "2026-01-02".into(),
             event: MigrationEvent::LeftTemporarily,
             place: None,
+            earlier_id: None,
         };
         for entry in [Entry::Vhsnd(vhsnd), Entry::Closure(closed), Entry::Ifa(tablets), Entry::Migration(moved)] {
             let json = serde_json::to_value(&entry).unwrap();

@@ -359,6 +359,10 @@ entry_struct! {
         /// Where to or where from (a village, a district, or a centre's code).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         place: Option<String>,
+        /// For one who arrived with her history: her member entry's ID at the centre she came
+        /// from (`place`), so that the same history is not imported twice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        earlier_id: Option<String>,
     }
 }
 

@@ -359,7 +359,8 @@ impl Migration {
     pub fn validate(&self) -> Check {
         reference("member", &self.member)?;
         date("date", &self.date, MIN_SERVICE_YEAR)?;
-        optional(self.place.as_deref(), |v| name("place", v))
+        optional(self.place.as_deref(), |v| name("place", v))?;
+        optional(self.earlier_id.as_deref(), |v| reference("earlier_id", v))
     }
 }
 

@@ -104,6 +104,9 @@ fn route(request: &Request) -> Result<(String, Option<Value>), OpError> {
         Request::Status => ("/status".into(), None),
         Request::Enroll { file } => ("/enroll".into(), Some(serde_json::to_value(file).unwrap_or_default())),
         Request::Record { entry, centre } => ("/record".into(), Some(json!({ "entry": entry, "centre": centre }))),
+        Request::ImportHistory { history, household, centre } => {
+            ("/import-history".into(), Some(json!({ "history": history, "household": household, "centre": centre })))
+        }
         Request::Raise { category, text } => ("/tickets".into(), Some(json!({ "category": category, "text": text }))),
         Request::Comment { ticket, text } => {
             (format!("{}/comment", ticket_path(ticket)?), Some(json!({ "text": text })))

@@ -23,6 +23,7 @@
 //! | `GET /status` | — | the status ([`ops::StatusView`]) |
 //! | `POST /enroll` | an enrolment file ([`ops::EnrolFile`]) | [`ops::Enrolled`] |
 //! | `POST /record` | `{"entry": {...}, "centre": "..."?}` | [`ops::record::Recorded`] |
+//! | `POST /import-history` | `{"history": {...}, "household": "ID", "centre": "..."?}` | [`ops::record::Imported`] |
 //! | `GET /tickets` | — | a list of [`ops::TicketRow`] |
 //! | `POST /tickets` | `{"category": "...", "text": "..."}` | the new ticket ([`ops::TicketView`]) |
 //! | `GET /tickets/{id}` | — | the ticket |
@@ -109,6 +110,7 @@ pub fn router(state: State) -> Router {
         .route("/status", get(status))
         .route("/enroll", post(enroll))
         .route("/record", post(record))
+        .route("/import-history", post(import_history))
         .route("/tickets", get(list).post(raise))
         .route("/tickets/{id}", get(show))
         .route("/tickets/{id}/{action}", post(act))
@@ -299,6 +301,24 @@ struct RecordBody {
     entry: Value,
     #[serde(default)]
     centre: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportBody {
+    history: Value,
+    household: String,
+    #[serde(default)]
+    centre: Option<String>,
+}
+
+async fn import_history(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: ImportBody| Request::ImportHistory {
+        history: b.history,
+        household: b.household,
+        centre: b.centre,
+    })
+    .await
 }
 
 async fn record(Extract(state): Extract<State>, body: Body) -> HttpResponse {

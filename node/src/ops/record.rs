@@ -142,3 +142,89 @@ mod tests {
         assert!(parse_entry(json!({"register": "vhsnd", "date": "2026-01-01", "held": true})).is_ok());
     }
 }
+
+/// What importing a beneficiary's history wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    /// Her new member entry's ID at this centre.
+    pub member: String,
+    /// The centre she came from.
+    pub from: String,
+    /// Entries recorded (her member entry and the "arrived" migration included).
+    pub entries: usize,
+    /// Entries of the history left out, with why (about someone who did not come).
+    pub skipped: Vec<String>,
+}
+
+impl Node {
+    /// Records a beneficiary's history from another centre ([`register::history`]) as this
+    /// centre's own: her member entry in `household` (an entry ID of this centre), an `arrived`
+    /// migration dated today naming where she came from and her ID there, then every entry with
+    /// its references moved to the new IDs. Refused when she was imported here before.
+    pub fn import_history(
+        &mut self,
+        history: Value,
+        household: &str,
+        centre: Option<&str>,
+    ) -> Result<Imported, OpError> {
+        use register::history::{FORMAT, History, MAX_ENTRIES, rewrite};
+        let history: History = serde_json::from_value(history)
+            .map_err(|e| OpError::Invalid(format!("this is not a history file ({FORMAT}): {e}")))?;
+        if history.format != FORMAT {
+            return Err(OpError::Invalid(format!("the history's format is {:?}, not {FORMAT}", history.format)));
+        }
+        if history.entries.len() > MAX_ENTRIES {
+            return Err(OpError::Invalid(format!("a history holds at most {MAX_ENTRIES} entries")));
+        }
+        let Some(first) = history.entries.first().filter(|e| e.id == history.member) else {
+            return Err(OpError::Invalid("the history does not start with her member entry".into()));
+        };
+        let Entry::Member(her) = &first.entry else {
+            return Err(OpError::Invalid("the history does not start with her member entry".into()));
+        };
+        let already = self.docs.values().flat_map(register::entries).find_map(|e| match e.entry {
+            Entry::Migration(m)
+                if !e.voided
+                    && m.earlier_id.as_deref() == Some(history.member.as_str())
+                    && m.place.as_deref() == Some(history.from.as_str()) =>
+            {
+                Some(m.member)
+            }
+            _ => None,
+        });
+        if let Some(member) = already {
+            return Err(OpError::Refused(format!("her history was imported here before, as member {member}")));
+        }
+        let today = sampark_crdt::due::Day::of_millis_ist((self.clock)().0).to_string();
+        let mut member = her.clone();
+        member.household = household.to_owned();
+        member.migration = register::MigrationStatus::Resident;
+        let new_member =
+            self.record(serde_json::to_value(Entry::Member(member)).map_err(json_error)?, centre)?.entry_id;
+        let arrived = Entry::Migration(register::Migration {
+            member: new_member.clone(),
+            date: today,
+            event: register::MigrationEvent::Arrived,
+            place: Some(history.from.clone()),
+            earlier_id: Some(history.member.clone()),
+        });
+        self.record(serde_json::to_value(arrived).map_err(json_error)?, centre)?;
+        let mut ids = std::collections::BTreeMap::from([(history.member.clone(), new_member.clone())]);
+        let (mut entries, mut skipped) = (2, Vec::new());
+        for e in history.entries.iter().skip(1) {
+            match rewrite(&e.entry, &ids) {
+                Ok(value) => {
+                    let recorded = self.record(value, centre)?;
+                    ids.insert(e.id.clone(), recorded.entry_id);
+                    entries += 1;
+                }
+                Err(why) => skipped.push(format!("{} ({}): {why}", e.id, e.entry.register())),
+            }
+        }
+        Ok(Imported { member: new_member, from: history.from, entries, skipped })
+    }
+}
+
+fn json_error(e: serde_json::Error) -> OpError {
+    OpError::Failed(format!("an entry does not turn into JSON: {e}"))
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::compact::Compacted;
 use super::due::DueView;
 use super::enrol::{EnrolFile, Enrolled};
-use super::record::Recorded;
+use super::record::{Imported, Recorded};
 use super::status::StatusView;
 use super::sync::SyncReport;
 use super::tickets::{TicketRow, TicketView};
@@ -33,6 +33,16 @@ pub enum Request {
     Record {
         /// The entry, in the serde form of `sampark_crdt::register::Entry`.
         entry: Value,
+        /// The centre, for a supervisor.
+        #[serde(default)]
+        centre: Option<String>,
+    },
+    /// Record a beneficiary's history from another centre (`sampark_crdt::register::history`).
+    ImportHistory {
+        /// The history file's JSON.
+        history: Value,
+        /// Her household here (an entry ID).
+        household: String,
         /// The centre, for a supervisor.
         #[serde(default)]
         centre: Option<String>,
@@ -96,6 +106,8 @@ pub enum Response {
     Enrolled(Enrolled),
     /// For [`Request::Record`].
     Recorded(Recorded),
+    /// For [`Request::ImportHistory`].
+    Imported(Imported),
     /// For raising, commenting, reopening, confirming and showing a ticket.
     Ticket(Box<TicketView>),
     /// For [`Request::Tickets`].
@@ -118,6 +130,7 @@ impl Request {
             Request::Status => Response::Status(read(json)?),
             Request::Enroll { .. } => Response::Enrolled(read(json)?),
             Request::Record { .. } => Response::Recorded(read(json)?),
+            Request::ImportHistory { .. } => Response::Imported(read(json)?),
             Request::Raise { .. }
             | Request::Comment { .. }
             | Request::Reopen { .. }
@@ -153,6 +166,9 @@ impl Node {
             Request::Status => Response::Status(self.status()?),
             Request::Enroll { file } => Response::Enrolled(self.enroll(&file)?),
             Request::Record { entry, centre } => Response::Recorded(self.record(entry, centre.as_deref())?),
+            Request::ImportHistory { history, household, centre } => {
+                Response::Imported(self.import_history(history, &household, centre.as_deref())?)
+            }
             Request::Raise { category, text } => Response::Ticket(Box::new(self.raise(&category, &text)?)),
             Request::Comment { ticket, text } => Response::Ticket(Box::new(self.comment(&ticket, &text)?)),
             Request::Reopen { ticket, text } => Response::Ticket(Box::new(self.reopen(&ticket, text.as_deref())?)),

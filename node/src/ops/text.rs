@@ -287,6 +287,7 @@ pub fn render(response: &Response, lang: Lang) -> String {
         Response::Status(s) => status(s, lang),
         Response::Enrolled(e) => enrolled(e, lang),
         Response::Recorded(r) => recorded(r, lang),
+        Response::Imported(i) => imported(i, lang),
         Response::Ticket(t) => ticket(t, lang),
         Response::Tickets(rows) => tickets(rows, lang),
         Response::Synced(r) => synced(r, lang),
@@ -421,6 +422,17 @@ fn enrolled(e: &Enrolled, lang: Lang) -> String {
 
 fn recorded(r: &Recorded, lang: Lang) -> String {
     format!("{}: {} ({})\n{}\n", Msg::Recorded.t(lang), r.entry_id, word(&r.register, lang), r.doc)
+}
+
+fn imported(i: &super::record::Imported, lang: Lang) -> String {
+    let mut o = match lang {
+        Lang::Hi => format!("{} से आई सदस्य दर्ज हुई: {} ({} प्रविष्टियाँ)\n", i.from, i.member, i.entries),
+        Lang::En => format!("member from {} recorded: {} ({} entries)\n", i.from, i.member, i.entries),
+    };
+    for s in &i.skipped {
+        let _ = writeln!(o, "  {}: {}", if lang == Lang::Hi { "छोड़ी" } else { "left out" }, printable(s));
+    }
+    o
 }
 
 fn tickets(rows: &[TicketRow], lang: Lang) -> String {

@@ -9,6 +9,7 @@
 //!   (JE where the district relay's certificate says so).
 //! - **Nutrition** (same `month` and `scope`): [`sampark_crdt::due::nutrition`] for the month and
 //!   the month before (the trend), per block, sector and centre.
+//! - **History** (`/api/history/{member}`): one beneficiary's history, to move with her.
 //! - **Alerts** (`?state=queued|sending|sent|failed|given-up`): every message of the relay's
 //!   outbox ([`crate::alerts`]) with its state, attempts, last error and next try, oldest first.
 //!   A relay without an outbox (not started with one) answers an empty list.
@@ -16,9 +17,10 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use sampark_crdt::Scope;
 use sampark_crdt::docid::Month;
 use sampark_crdt::due::{self, Coverage, Day, Schedule, Settings};
+use sampark_crdt::scope::Level;
+use sampark_crdt::{Scope, register};
 use serde::{Deserialize, Serialize};
 
 use super::login::session;
@@ -126,6 +128,32 @@ pub(super) async fn nutrition(
             as_of,
             scopes,
         }))
+    })
+    .await
+}
+
+/// `GET /api/history/{member}`: a beneficiary's history at the centre that holds her member
+/// entry ([`sampark_crdt::register::history`]), for her new centre's phone to import when she
+/// moves (`sampark-node import-history`).
+pub(super) async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    member: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Reply<register::history::History> {
+    session(&state, &headers)?;
+    let axum::extract::Path(member) = member.map_err(|e| ApiError::invalid(e.body_text()))?;
+    if !register::is_entry_id(&member) {
+        return Err(ApiError::invalid(format!("{member:?} is not an entry ID")));
+    }
+    with_node(&state, move |node| {
+        let registers =
+            || node.documents_held().filter(|d| !d.id().kind.is_ticket() && d.id().scope.level() == Level::Awc);
+        let centre = registers()
+            .find(|d| register::entry(d, &member).is_some())
+            .map(|d| d.id().scope.clone())
+            .ok_or_else(|| ApiError::not_found(format!("no centre held here has the member {member}")))?;
+        let entries: Vec<_> = registers().filter(|d| d.id().scope == centre).flat_map(register::entries).collect();
+        register::history::collect(&centre, &entries, &member).map(axum::Json).map_err(ApiError::invalid)
     })
     .await
 }
