@@ -57,8 +57,29 @@ pub fn closes_on(month: Day) -> Day {
     month.month_end().plus_days(CLOSE_AFTER_DAYS)
 }
 
+/// The entries (not voided) of the register documents among `docs`, by centre: a centre's
+/// entries are read together, as they refer to each other by ID.
+pub(crate) fn entries_by_centre<'a>(
+    docs: impl IntoIterator<Item = &'a Document>,
+) -> BTreeMap<Scope, Vec<register::StoredEntry>> {
+    let mut by_centre: BTreeMap<Scope, Vec<register::StoredEntry>> = BTreeMap::new();
+    for doc in docs {
+        let id = doc.id();
+        if !id.kind.is_ticket() && id.scope.level() == Level::Awc {
+            let entries = register::entries(doc).into_iter().filter(|e| !e.voided);
+            by_centre.entry(id.scope.clone()).or_default().extend(entries);
+        }
+    }
+    by_centre
+}
+
+/// For a month closed by `as_of`, `docs` as they stood at its close; `None` while it is open.
+pub(crate) fn at_close(docs: &[&Document], month: Day, as_of: Day) -> Option<Vec<Document>> {
+    (as_of > closes_on(month)).then(|| docs.iter().map(|d| d.as_of(close_instant(month))).collect())
+}
+
 /// The instant the month of `month` closes: the start of the day after [`closes_on`], in India.
-pub(crate) fn close_instant(month: Day) -> crate::time::Timestamp {
+fn close_instant(month: Day) -> crate::time::Timestamp {
     crate::time::Timestamp(closes_on(month).plus_days(1).number() * DAY_MS - IST_MS)
 }
 
@@ -152,12 +173,7 @@ pub fn coverage<'a>(
 ) -> Coverage {
     let docs: Vec<&Document> = docs.into_iter().collect();
     let now = count(docs.iter().copied(), schedule, &settings, month, as_of);
-    let close = closes_on(month);
-    if as_of <= close {
-        return now;
-    }
-    let instant = close_instant(month);
-    let frozen: Vec<Document> = docs.iter().map(|d| d.as_of(instant)).collect();
+    let Some(frozen) = at_close(&docs, month, as_of) else { return now };
     let mut reported = count(frozen.iter(), schedule, &settings, month, as_of);
     reported.closed = true;
     for scope in &mut reported.scopes {
@@ -201,14 +217,7 @@ fn count<'a>(
 ) -> Coverage {
     let (first, last) = (month.month_start(), month.month_end());
     let until = last.min(as_of);
-    let mut by_centre: BTreeMap<Scope, Vec<register::StoredEntry>> = BTreeMap::new();
-    for doc in docs {
-        let id = doc.id();
-        if !id.kind.is_ticket() && id.scope.level() == Level::Awc {
-            let entries = register::entries(doc).into_iter().filter(|e| !e.voided);
-            by_centre.entry(id.scope.clone()).or_default().extend(entries);
-        }
-    }
+    let by_centre = entries_by_centre(docs);
     let mut totals: BTreeMap<Scope, (u32, BTreeMap<String, Counts>)> = BTreeMap::new();
     for (centre, entries) in &by_centre {
         let facts = Facts::gather(entries.iter().map(|e| (e.id.as_str(), &e.entry)));

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::coverage::{close_instant, closes_on};
+use super::coverage::{at_close, entries_by_centre};
 use super::day::Day;
 use super::facts::Facts;
 use crate::document::Document;
@@ -133,10 +133,7 @@ pub struct NutritionScope {
 pub fn nutrition<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, as_of: Day) -> Vec<NutritionScope> {
     let docs: Vec<&Document> = docs.into_iter().collect();
     let now = count(docs.iter().copied(), month, as_of);
-    if as_of <= closes_on(month) {
-        return now;
-    }
-    let frozen: Vec<Document> = docs.iter().map(|d| d.as_of(close_instant(month))).collect();
+    let Some(frozen) = at_close(&docs, month, as_of) else { return now };
     let mut rows = count(frozen.iter(), month, as_of);
     for row in &mut rows {
         let current = now.iter().find(|n| n.scope == row.scope).map(|n| n.counts).unwrap_or_default();
@@ -152,14 +149,7 @@ pub fn nutrition<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, a
 }
 
 fn count<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, as_of: Day) -> Vec<NutritionScope> {
-    let mut by_centre: BTreeMap<Scope, Vec<register::StoredEntry>> = BTreeMap::new();
-    for doc in docs {
-        let id = doc.id();
-        if !id.kind.is_ticket() && id.scope.level() == Level::Awc {
-            let entries = register::entries(doc).into_iter().filter(|e| !e.voided);
-            by_centre.entry(id.scope.clone()).or_default().extend(entries);
-        }
-    }
+    let by_centre = entries_by_centre(docs);
     let mut totals: BTreeMap<Scope, (u32, Nutrition)> = BTreeMap::new();
     for (centre, entries) in &by_centre {
         let counts = centre_nutrition(entries, month.month_start(), month.month_end().min(as_of));

@@ -30,12 +30,11 @@ pub struct Named {
 }
 
 /// The first of `forms` that fits one SMS part, else the last (the shortest).
-fn first_fitting(forms: Vec<String>) -> String {
-    let last = forms.len().saturating_sub(1);
-    forms
-        .iter()
-        .position(|f| segment(f).parts.len() == 1)
-        .map_or_else(|| forms.get(last).cloned().unwrap_or_default(), |i| forms.get(i).cloned().unwrap_or_default())
+fn first_fitting(mut forms: Vec<String>) -> String {
+    match forms.iter().position(|f| segment(f).parts.len() == 1) {
+        Some(i) => forms.swap_remove(i),
+        None => forms.pop().unwrap_or_default(),
+    }
 }
 
 /// A service's name without its explanation in parentheses.
