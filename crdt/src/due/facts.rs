@@ -137,7 +137,7 @@ fn written_ms(id: &str) -> Option<i64> {
 }
 
 /// The day an entry was written, in India's time.
-fn written_on(id: &str) -> Option<Day> {
+pub(crate) fn written_on(id: &str) -> Option<Day> {
     written_ms(id).map(Day::of_millis_ist)
 }
 

@@ -7,6 +7,7 @@
 //! - [`day`]: calendar days and spans.
 //! - [`coverage`]: the share of beneficiaries served within each service's window in a month,
 //!   per centre, sector and block; a closed month keeps its reported figures.
+//! - [`mpr`]: the monthly progress report of a centre, in the MPR's sections, frozen at the close.
 //! - [`nutrition`]: the outcome indicators (underweight, stunting, wasting, SAM, MAM, height
 //!   measured, full immunisation by 12 months) of a month, per centre, sector and block, frozen
 //!   at the month's close like coverage.
@@ -40,6 +41,7 @@ pub mod compute;
 pub mod coverage;
 pub mod day;
 pub mod facts;
+pub mod mpr;
 pub mod nutrition;
 pub mod schedule;
 

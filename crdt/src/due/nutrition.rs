@@ -178,22 +178,11 @@ fn count<'a>(docs: impl IntoIterator<Item = &'a Document>, month: Day, as_of: Da
 /// One centre's indicators for the days `first..=until`.
 pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Day) -> Nutrition {
     let facts = Facts::gather(entries.iter().map(|e| (e.id.as_str(), &e.entry)));
-    let mut members: BTreeMap<&str, &Member> = BTreeMap::new();
-    let mut last: BTreeMap<&str, &GrowthMeasurement> = BTreeMap::new();
-    for e in entries {
-        match &e.entry {
-            Entry::Member(m) => {
-                members.insert(&e.id, m);
-            }
-            Entry::Growth(g) => {
-                let in_month = Day::parse(&g.date).is_ok_and(|d| d >= first && d <= until);
-                if in_month && last.get(g.child.as_str()).is_none_or(|l| l.date < g.date) {
-                    last.insert(&g.child, g);
-                }
-            }
-            _ => {}
-        }
-    }
+    let members: BTreeMap<&str, &Member> = entries
+        .iter()
+        .filter_map(|e| if let Entry::Member(m) = &e.entry { Some((e.id.as_str(), m)) } else { None })
+        .collect();
+    let last = last_growth(entries, first, until);
     let mut n = Nutrition::default();
     if until < first {
         return n;
@@ -206,13 +195,7 @@ pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Da
         let birthday = dob.plus_months(12);
         if birthday >= first && birthday <= until && facts.present(id, birthday) {
             n.turned_one += 1;
-            let by = |v: &&str| {
-                facts
-                    .vaccines
-                    .get(&((*id).to_owned(), (*v).to_owned()))
-                    .is_some_and(|d| d.iter().any(|g| *g < birthday))
-            };
-            n.fully_immunised += u32::from(FULL_IMMUNISATION.iter().all(by));
+            n.fully_immunised += u32::from(fully_immunised_by(&facts, id, birthday));
         }
         if !here_under(60) {
             continue;
@@ -246,6 +229,31 @@ pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Da
         n.measure_again += u32::from(a.measure_again());
     }
     n
+}
+
+/// Each child's last growth measurement dated in `first..=until`, by the child's entry ID.
+pub(crate) fn last_growth(
+    entries: &[register::StoredEntry],
+    first: Day,
+    until: Day,
+) -> BTreeMap<&str, &GrowthMeasurement> {
+    let mut last: BTreeMap<&str, &GrowthMeasurement> = BTreeMap::new();
+    for e in entries {
+        if let Entry::Growth(g) = &e.entry {
+            let in_month = Day::parse(&g.date).is_ok_and(|d| d >= first && d <= until);
+            if in_month && last.get(g.child.as_str()).is_none_or(|l| l.date < g.date) {
+                last.insert(&g.child, g);
+            }
+        }
+    }
+    last
+}
+
+/// Whether `child` had every dose of [`FULL_IMMUNISATION`] before `birthday` (her first).
+pub(crate) fn fully_immunised_by(facts: &Facts, child: &str, birthday: Day) -> bool {
+    FULL_IMMUNISATION.iter().all(|v| {
+        facts.vaccines.get(&(child.to_owned(), (*v).to_owned())).is_some_and(|d| d.iter().any(|g| *g < birthday))
+    })
 }
 
 #[cfg(test)]
