@@ -161,6 +161,22 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
+    /// The centre's monthly progress report (MPR), from the registers this phone holds: births
+    /// and deaths, new registrations, days services were given, nutrition for 21 or more days
+    /// by category, pre-school, growth, immunisation, referrals. Works offline.
+    ///
+    /// A month not over is counted up to today; a closed month is shown as it stood at its
+    /// close, with what was written later beside it.
+    Mpr {
+        #[command(flatten)]
+        common: Common,
+        /// The month, YYYY-MM (default: this month by the phone's clock).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// The centre (supervisors only).
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
     /// Give disk space back: a phone folds the changes a relay's receipts show upstream into
     /// snapshots (the relay keeps them signed), then the store is rewritten. A relay keeps
     /// every signed change and is only rewritten. Safe to interrupt.
@@ -274,6 +290,7 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
         Command::Status(common) => (common, Ok(Request::Status)),
         Command::Compact(common) => (common, Ok(Request::Compact)),
         Command::Due { common, date } => (common, Ok(Request::Due { date })),
+        Command::Mpr { common, month, centre } => (common, Ok(Request::Mpr { month, centre })),
         Command::Ticket(t) => match t {
             TicketCommand::Raise { common, category, text } => (common, Ok(Request::Raise { category, text })),
             TicketCommand::Comment { common, id, text } => (common, Ok(Request::Comment { ticket: id, text })),

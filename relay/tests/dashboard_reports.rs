@@ -8,7 +8,9 @@
 //! is partial; last month's shows Pentavalent-1 due to 3 and given within the window to 2 at the
 //! block (66%, rounded down), with its Hindi name; the sectors are listed weakest first; S03 and
 //! then A0412 show 2 and 1 (50%, with a bar half full), the crumbs lead back, and services under
-//! half are marked in words; beside them the nutrition outcomes (four children, none weighed). Then the SMS screen: the relay runs without a gateway, so the
+//! half are marked in words; beside them the nutrition outcomes (four children, none weighed),
+//! and under the centre's coverage its monthly progress report, every cell as the API gives it,
+//! printable alone. Then the SMS screen: the relay runs without a gateway, so the
 //! family's "due tomorrow" and the sevika's "overdue" messages are queued, with masked numbers
 //! (no whole number anywhere on the page), counts per state and a filter. Restarted with a
 //! stand-in Kannel `sendsms` that accepts every number but the sevika's, the family's message
@@ -253,6 +255,57 @@ async fn coverage_and_sms_alerts_in_a_real_browser() {
     let hash = js(&c, "return decodeURIComponent(location.hash)").await;
     assert_eq!(hash, format!("#/coverage?month={last_month}&scope={AWC}"), "the address keeps the place");
     shot(&c, "r2-coverage-centre-hi").await;
+
+    // Under the centre's coverage, its monthly progress report: every cell the API gives, on
+    // the page, in Hindi; printed alone.
+    wait_text(&c, "#cov-mpr-title", "the centre's report", |t| t.contains("मासिक प्रगति प्रतिवेदन")).await;
+    let report = api(&c, &format!("/api/mpr?month={last_month}&centre={AWC}")).await;
+    let expected: Vec<Value> = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["rows"].as_array().unwrap().clone())
+        .map(|r| {
+            let per_mille = r["unit"] == "per-mille";
+            let show = |c: &Value| match c.as_u64() {
+                None => "—".to_owned(),
+                Some(n) if per_mille => format!("{}.{}%", n / 10, n % 10),
+                Some(n) => n.to_string(),
+            };
+            // A closed month: what was written after the close, beside the figure it changes.
+            let cells: Vec<String> = r["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match r["current"].get(i) {
+                    Some(later) if later != c => format!("{} [बाद में: {}]", show(c), show(later)),
+                    _ => show(c),
+                })
+                .collect();
+            json!([r["id"], cells])
+        })
+        .collect();
+    wait_text(&c, "#cov-mpr-body", "the report's tables", |t| t.contains("जीवित जन्म")).await;
+    let on_page = js(
+        &c,
+        "return [...document.querySelectorAll('#cov-mpr-body tr[data-row]')]
+           .map(r => [r.dataset.row, [...r.querySelectorAll('td')].map(td => td.textContent)])",
+    )
+    .await;
+    assert_eq!(on_page, Value::Array(expected), "the page shows the report the API gives");
+    let title = text(&c, "#cov-mpr-body table[data-section='6'] caption").await;
+    assert!(title.starts_with("6. वृद्धि निगरानी"), "{title}");
+    let printed = js(
+        &c,
+        "window.print = () => { window.printedAlone = document.body.classList.contains('printing-mpr'); };
+         document.querySelector('#cov-mpr-print').click();
+         return window.printedAlone === true",
+    )
+    .await;
+    assert_eq!(printed, true, "the report is printed alone");
+    js(&c, "document.querySelector('#cov-mpr-box').scrollIntoView(); return true").await;
+    shot(&c, "r2b-mpr-centre-hi").await;
 
     // In English: the schedule's English names; back up to the block by the crumbs.
     click(&c, ".lang-button[data-lang='en']").await;

@@ -1037,7 +1037,11 @@ mod tests {
         let day = |s: &str| Day::parse(s).unwrap();
         let s = sections(&march(), day("2026-03-01"), day("2026-03-15"));
         assert_eq!(cells(&s, "1e"), [Some(0), Some(0), Some(0)], "n1 died on the 20th");
-        assert_eq!(cells(&s, "3a"), [Some(11)], "12 working days to the 15th (Sundays 1, 8, 15), less the closure on the 7th");
+        assert_eq!(
+            cells(&s, "3a"),
+            [Some(11)],
+            "12 working days to the 15th (Sundays 1, 8, 15), less the closure on the 7th"
+        );
     }
 
     #[test]

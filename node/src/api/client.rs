@@ -118,6 +118,7 @@ fn route(request: &Request) -> Result<(String, Option<Value>), OpError> {
         Request::Sync { peer } => ("/sync".into(), Some(json!({ "peer": peer }))),
         Request::Compact => ("/compact".into(), Some(json!({}))),
         Request::Due { date } => ("/due".into(), Some(json!({ "date": date }))),
+        Request::Mpr { month, centre } => ("/mpr".into(), Some(json!({ "month": month, "centre": centre }))),
     })
 }
 

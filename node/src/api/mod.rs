@@ -33,6 +33,7 @@
 //! | `POST /sync` | `{"peer": "<multiaddr>"}` | what the contact moved ([`ops::SyncReport`]) |
 //! | `POST /compact` | — or `{}` | what compaction did ([`ops::Compacted`]) |
 //! | `POST /due` | `{"date": "YYYY-MM-DD"?}` | the due list ([`ops::DueView`]) |
+//! | `POST /mpr` | `{"month": "YYYY-MM"?, "centre": "..."?}` | the monthly progress report ([`sampark_crdt::due::mpr::Report`]) |
 //!
 //! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
 //! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
@@ -117,6 +118,7 @@ pub fn router(state: State) -> Router {
         .route("/sync", post(sync))
         .route("/compact", post(compact))
         .route("/due", post(due))
+        .route("/mpr", post(mpr))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -270,6 +272,19 @@ struct DueBody {
 
 async fn due(Extract(state): Extract<State>, body: Body) -> HttpResponse {
     run_with(state, body, |b: DueBody| Request::Due { date: b.date }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MprBody {
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    centre: Option<String>,
+}
+
+async fn mpr(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: MprBody| Request::Mpr { month: b.month, centre: b.centre }).await
 }
 
 async fn compact(Extract(state): Extract<State>) -> HttpResponse {

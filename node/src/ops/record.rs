@@ -82,8 +82,9 @@ impl Node {
         Ok(Recorded { entry_id, register: entry.register().into(), doc: doc_id.to_string() })
     }
 
-    /// The centre an entry goes to: the sevika's own, or the one a supervisor names.
-    fn centre_for(&self, centre: Option<&str>) -> Result<Scope, OpError> {
+    /// The centre an entry goes to (or a report is about): the sevika's own, or the one a
+    /// supervisor names.
+    pub(super) fn centre_for(&self, centre: Option<&str>) -> Result<Scope, OpError> {
         let grants = self.acting_grants()?;
         let named =
             centre.map(|c| Scope::parse(c).map_err(|e| OpError::Invalid(format!("--centre: {e}")))).transpose()?;
@@ -91,17 +92,17 @@ impl Node {
             (Some((Role::Sevika, own)), None) => Ok(own),
             (Some((Role::Sevika, own)), Some(named)) if named == own => Ok(own),
             (Some((Role::Sevika, own)), Some(named)) => {
-                Err(OpError::Refused(format!("this node records for its own centre {own}, not {named}")))
+                Err(OpError::Refused(format!("this node keeps its own centre {own}, not {named}")))
             }
             (Some((_, sector)), Some(named)) if named.level() == Level::Awc && sector.contains(&named) => Ok(named),
             (Some((_, sector)), Some(named)) => {
                 Err(OpError::Refused(format!("{named} is not a centre of this supervisor's sector {sector}")))
             }
-            (Some((_, sector)), None) => Err(OpError::Invalid(format!(
-                "a supervisor names the centre the entry belongs to: --centre {sector}/<centre code>"
-            ))),
+            (Some((_, sector)), None) => {
+                Err(OpError::Invalid(format!("a supervisor names the centre: --centre {sector}/<centre code>")))
+            }
             (None, _) => {
-                Err(OpError::Refused("only a sevika's or a supervisor's node records register entries".into()))
+                Err(OpError::Refused("only a sevika's or a supervisor's node keeps a centre's registers".into()))
             }
         }
     }

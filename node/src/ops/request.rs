@@ -17,6 +17,7 @@ use super::status::StatusView;
 use super::sync::SyncReport;
 use super::tickets::{TicketRow, TicketView};
 use super::{Node, OpError};
+use sampark_crdt::due::mpr::Report;
 
 /// An operation on a node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +88,15 @@ pub enum Request {
         #[serde(default)]
         date: Option<String>,
     },
+    /// The monthly progress report.
+    Mpr {
+        /// The month, `YYYY-MM`; this month by the node's clock when absent.
+        #[serde(default)]
+        month: Option<String>,
+        /// The centre (a supervisor's node names one of her sector's).
+        #[serde(default)]
+        centre: Option<String>,
+    },
     /// Fold what the node no longer needs signed into snapshots and give the disk space back.
     Compact,
     /// One contact with a peer.
@@ -118,6 +128,8 @@ pub enum Response {
     Compacted(Compacted),
     /// For [`Request::Due`].
     Due(Box<DueView>),
+    /// For [`Request::Mpr`].
+    Mpr(Box<Report>),
 }
 
 impl Request {
@@ -140,6 +152,7 @@ impl Request {
             Request::Sync { .. } => Response::Synced(read(json)?),
             Request::Compact => Response::Compacted(read(json)?),
             Request::Due { .. } => Response::Due(Box::new(read(json)?)),
+            Request::Mpr { .. } => Response::Mpr(Box::new(read(json)?)),
         })
     }
 }
@@ -177,6 +190,7 @@ impl Node {
             Request::Ticket { ticket } => Response::Ticket(Box::new(self.ticket(&ticket)?)),
             Request::Compact => Response::Compacted(self.compact()?),
             Request::Due { date } => Response::Due(Box::new(self.due(date.as_deref())?)),
+            Request::Mpr { month, centre } => Response::Mpr(Box::new(self.mpr(month.as_deref(), centre.as_deref())?)),
             Request::Sync { .. } => {
                 return Err(OpError::Failed("a contact needs the transport: use crate::daemon::sync".into()));
             }

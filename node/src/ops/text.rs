@@ -17,6 +17,7 @@ use super::request::Response;
 use super::status::StatusView;
 use super::sync::SyncReport;
 use super::tickets::{EventView, TicketRow, TicketView};
+use sampark_crdt::due::mpr;
 
 /// The language of human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -96,6 +97,11 @@ pub enum Msg {
     Folded,
     Kept,
     Disk,
+    Mpr,
+    CountedTo,
+    MprClosed,
+    MprOpen,
+    Later,
 }
 
 impl Msg {
@@ -150,6 +156,14 @@ impl Msg {
             Msg::OverdueMark => ("समय निकल गया", "OVERDUE"),
             Msg::NothingDue => ("आज कोई सेवा देय नहीं", "nothing due"),
             Msg::Total => ("कुल", "total"),
+            Msg::Mpr => ("मासिक प्रगति प्रतिवेदन", "Monthly progress report"),
+            Msg::CountedTo => ("तक गिना गया", "counted to"),
+            Msg::MprClosed => (
+                "माह बंद हो चुका है: आँकड़े बंद होने के दिन जैसे थे; बाद में लिखी प्रविष्टियों से जो बदलता है वह [बाद में: …] में है",
+                "the month is closed: figures as they stood at the close; what entries written later change is in [later: …]",
+            ),
+            Msg::MprOpen => ("माह अभी खुला है; बंद होगा", "the month is still open; it closes after"),
+            Msg::Later => ("बाद में", "later"),
             Msg::Services => ("सेवाएँ", "services"),
             Msg::Service => ("सेवा", "service"),
             Msg::JeDistrict => (
@@ -293,7 +307,49 @@ pub fn render(response: &Response, lang: Lang) -> String {
         Response::Synced(r) => synced(r, lang),
         Response::Compacted(c) => compacted(c, lang),
         Response::Due(d) => due(d, lang),
+        Response::Mpr(r) => mpr(r, lang),
     }
+}
+
+/// A report's cells, `a · b · c`: `—` where a column does not apply, shares as percentages.
+fn mpr_cells(cells: &[Option<u32>], unit: mpr::Unit) -> String {
+    let cell = |c: &Option<u32>| match (c, unit) {
+        (None, _) => "—".to_owned(),
+        (Some(n), mpr::Unit::PerMille) => format!("{}.{}%", n / 10, n % 10),
+        (Some(n), _) => n.to_string(),
+    };
+    cells.iter().map(cell).collect::<Vec<_>>().join(" · ")
+}
+
+fn mpr(r: &mpr::Report, lang: Lang) -> String {
+    let mut o = String::new();
+    let text = |l: &mpr::Label| if lang == Lang::Hi { l.hi.clone() } else { l.en.clone() };
+    let month = r.month.split('-').rev().collect::<Vec<_>>().join("-");
+    let _ = writeln!(
+        o,
+        "{} — {} — {month} ({} {})",
+        Msg::Mpr.t(lang),
+        r.centre,
+        words::date(r.as_of),
+        Msg::CountedTo.t(lang)
+    );
+    if r.closed {
+        let _ = writeln!(o, "{}", Msg::MprClosed.t(lang));
+    } else {
+        let _ = writeln!(o, "{} {}", Msg::MprOpen.t(lang), words::date(r.closes_on));
+    }
+    for s in &r.sections {
+        let _ = writeln!(o, "\n{}. {}", s.number, text(&s.title));
+        let _ = writeln!(o, "    [{}]", s.columns.iter().map(text).collect::<Vec<_>>().join(" · "));
+        for row in &s.rows {
+            let _ = write!(o, "  {:<4}{}: {}", row.id, text(&row.label), mpr_cells(&row.cells, row.unit));
+            if let Some(later) = &row.current {
+                let _ = write!(o, "  [{}: {}]", Msg::Later.t(lang), mpr_cells(later, row.unit));
+            }
+            let _ = writeln!(o);
+        }
+    }
+    o
 }
 
 fn due(v: &DueView, lang: Lang) -> String {

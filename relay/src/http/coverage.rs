@@ -9,6 +9,9 @@
 //!   (JE where the district relay's certificate says so).
 //! - **Nutrition** (same `month` and `scope`): [`sampark_crdt::due::nutrition`] for the month and
 //!   the month before (the trend), per block, sector and centre.
+//! - **Monthly progress report** (`/api/mpr?month=&centre=`): [`sampark_crdt::due::mpr`] of one
+//!   centre inside the relay's scope, for the month (default: this month), the same report the
+//!   centre's phone prints (`sampark-node mpr`).
 //! - **History** (`/api/history/{member}`): one beneficiary's history, to move with her.
 //! - **Alerts** (`?state=queued|sending|sent|failed|given-up`): every message of the relay's
 //!   outbox ([`crate::alerts`]) with its state, attempts, last error and next try, oldest first.
@@ -128,6 +131,36 @@ pub(super) async fn nutrition(
             as_of,
             scopes,
         }))
+    })
+    .await
+}
+
+/// The filters of `GET /api/mpr`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MprQuery {
+    month: Option<String>,
+    centre: Option<String>,
+}
+
+/// `GET /api/mpr`: the monthly progress report of one centre ([`due::mpr::report`]).
+pub(super) async fn mpr(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<MprQuery>, QueryRejection>,
+) -> Reply<due::mpr::Report> {
+    session(&state, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Some(centre) = q.centre.filter(|c| !c.is_empty()) else {
+        return Err(ApiError::invalid("centre: give the centre (STATE/DISTRICT/BLOCK/SECTOR/AWC)"));
+    };
+    let (centre, month) = scope_and_month(&state, &CoverageQuery { month: q.month, scope: Some(centre) })?;
+    if centre.level() != Level::Awc || !state.relay().scope.contains(&centre) {
+        return Err(ApiError::invalid(format!("centre {centre}: give one centre inside this relay's scope")));
+    }
+    with_node(&state, move |node| {
+        let today = Day::of_millis_ist(node.now().0);
+        Ok(axum::Json(due::mpr::report(node.documents_held(), &centre, month.unwrap_or(today), today)))
     })
     .await
 }

@@ -18,6 +18,7 @@
 //! | `GET /api/centres` | yes | `{"centres": [...]}`: each centre's sync freshness |
 //! | `GET /api/refusals` | yes | `{"refusals": [...]}`: peers refused, or whose changes were, and why |
 //! | `GET /api/coverage?month=&scope=` | yes | service coverage per block, sector and centre ([`coverage`]) |
+//! | `GET /api/mpr?month=&centre=` | yes | a centre's monthly progress report ([`coverage`]) |
 //! | `GET /api/history/{member}` | yes | a beneficiary's history, for her new centre ([`coverage`]) |
 //! | `GET /api/nutrition?month=&scope=` | yes | nutrition outcomes and full immunisation, this month and the one before ([`coverage`]) |
 //! | `GET /api/alerts?state=` | yes | `{"outbox", "alerts": [...]}`: the SMS outbox ([`crate::alerts`]) |
@@ -310,6 +311,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/refusals", get(refusals::list)),
         (Method::GET, "/api/coverage", get(coverage::coverage)),
         (Method::GET, "/api/nutrition", get(coverage::nutrition)),
+        (Method::GET, "/api/mpr", get(coverage::mpr)),
         (Method::GET, "/api/history/{id}", get(coverage::history)),
         (Method::GET, "/api/alerts", get(coverage::alerts)),
     ]

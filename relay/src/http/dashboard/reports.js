@@ -1,5 +1,6 @@
 // The helpdesk dashboard's reports: service coverage per block, sector and centre
-// (GET /api/coverage), and every SMS alert of the relay's outbox with its state (GET /api/alerts).
+// (GET /api/coverage), nutrition outcomes (GET /api/nutrition), a centre's monthly progress
+// report (GET /api/mpr, printable), and every SMS alert of the relay's outbox with its state (GET /api/alerts).
 //
 // Loaded before app.js, which calls window.SamparkReports(core) when the page starts, with its
 // helpers (the dictionary's t, the API, the DOM helpers, the shared state). The same rules as
@@ -24,6 +25,7 @@ window.SamparkReports = function (core) {
   const LEVELS = ['state', 'district', 'block', 'sector', 'awc'];
 
   const cov = { key: null, data: null, nutrition: null, scope: null, all: false, loading: false, seq: 0, options: '' };
+  const mpr = { key: null, data: null, seq: 0 };
   const sms = { filter: '', outbox: true, alerts: [], at: null, loaded: false };
 
   // ---------------------------------------------------------------------------------------------
@@ -277,6 +279,84 @@ window.SamparkReports = function (core) {
     renderServices(row);
     renderChildren(tr, scope, data.month);
     renderNutrition(scope);
+    renderMpr(scope, data.month);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // A centre's monthly progress report, under its coverage: the server's sections as tables, in
+  // the chosen language (each label comes in Hindi and English), printable on its own.
+  async function renderMpr(scope, month) {
+    const isCentre = levelOf(scope) === 'awc';
+    $('cov-mpr-box').hidden = !isCentre;
+    if (!isCentre) return;
+    $('cov-mpr-title').textContent = t('mpr.title', { scope: scopeName(scope), month: monthName(month) });
+    const key = scope + '|' + month;
+    if (mpr.key !== key) {
+      const seq = ++mpr.seq;
+      mpr.key = key;
+      mpr.data = null;
+      drawMpr();
+      try {
+        const query = '?month=' + encodeURIComponent(month) + '&centre=' + encodeURIComponent(scope);
+        const data = await api('GET', '/api/mpr' + query);
+        if (seq !== mpr.seq) return;
+        mpr.data = data;
+      } catch (e) {
+        if (seq !== mpr.seq) return;
+        mpr.key = null;
+        if (state.me) flash(e.message, 'error');
+      }
+    }
+    drawMpr();
+  }
+
+  // 625 per mille → "62.5%"; no value → "—".
+  function mprCell(value, unit) {
+    if (value === null || value === undefined) return '—';
+    return unit === 'per-mille' ? (value / 10).toFixed(1) + '%' : String(value);
+  }
+
+  function drawMpr() {
+    const body = clear($('cov-mpr-body'));
+    const data = mpr.data;
+    const status = $('cov-mpr-status');
+    $('cov-mpr-print').disabled = !data;
+    if (!data) {
+      status.textContent = t('coverage.loading');
+      return;
+    }
+    status.textContent = data.closed
+      ? t('mpr.closed', { date: dayName(data.closes_on) })
+      : t('mpr.open', { date: dayName(data.as_of), closes: dayName(data.closes_on) });
+    const word = (label) => (state.lang === 'en' ? label.en : label.hi);
+    for (const section of data.sections) {
+      const head = el('tr', {}, el('th', { scope: 'col', text: t('mpr.row') }));
+      for (const c of section.columns) head.append(el('th', { scope: 'col', class: 'num', text: word(c) }));
+      const rows = el('tbody');
+      for (const row of section.rows) {
+        const tr = el('tr', { 'data-row': row.id }, el('th', { scope: 'row', text: row.id + '  ' + word(row) }));
+        row.cells.forEach((cell, i) => {
+          const later = row.current && row.current[i] !== cell ? ' ' + t('mpr.later', { n: mprCell(row.current[i], row.unit) }) : '';
+          tr.append(el('td', { class: 'num', text: mprCell(cell, row.unit) + later }));
+        });
+        rows.append(tr);
+      }
+      const table = el(
+        'table',
+        { class: 'grid mpr', 'data-section': String(section.number) },
+        el('caption', { text: section.number + '. ' + word(section) }),
+        el('thead', {}, head),
+        rows
+      );
+      body.append(el('div', { class: 'table-wrap' }, table));
+    }
+  }
+
+  // Prints the report alone (the page's other parts are hidden while printing).
+  function printMpr() {
+    document.body.classList.add('printing-mpr');
+    window.addEventListener('afterprint', () => document.body.classList.remove('printing-mpr'), { once: true });
+    window.print();
   }
 
   // Nutrition outcomes of the scope, this month beside the month before: [key, numerator,
@@ -543,6 +623,7 @@ window.SamparkReports = function (core) {
       cov.all = $('cov-all').checked;
       renderCoverage();
     });
+    $('cov-mpr-print').addEventListener('click', printMpr);
     $('sms-refresh').addEventListener('click', () => openSms(window.location.hash));
   }
 
