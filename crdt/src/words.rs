@@ -46,9 +46,46 @@ pub fn date(day: Day) -> String {
     format!("{d:02}-{m:02}-{y:04}")
 }
 
+/// The months' names, January first, in Hindi as CLDR spells them (what the dashboard's browser
+/// shows) and in English.
+pub const MONTHS: [Word; 12] = [
+    Word { hi: "जनवरी", en: "January" },
+    Word { hi: "फ़रवरी", en: "February" },
+    Word { hi: "मार्च", en: "March" },
+    Word { hi: "अप्रैल", en: "April" },
+    Word { hi: "मई", en: "May" },
+    Word { hi: "जून", en: "June" },
+    Word { hi: "जुलाई", en: "July" },
+    Word { hi: "अगस्त", en: "August" },
+    Word { hi: "सितंबर", en: "September" },
+    Word { hi: "अक्तूबर", en: "October" },
+    Word { hi: "नवंबर", en: "November" },
+    Word { hi: "दिसंबर", en: "December" },
+];
+
+/// A month written `YYYY-MM` as people read it (`मार्च 2026`, `March 2026`); `None` when it does
+/// not read as a month.
+pub fn month(yyyy_mm: &str, hindi: bool) -> Option<String> {
+    let (year, month) = yyyy_mm.split_once('-')?;
+    let name = MONTHS.get(month.parse::<usize>().ok()?.checked_sub(1)?)?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("{} {year}", if hindi { name.hi } else { name.en }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_read_by_name() {
+        assert_eq!(month("2026-03", true).as_deref(), Some("मार्च 2026"));
+        assert_eq!(month("2026-12", false).as_deref(), Some("December 2026"));
+        for bad in ["2026-13", "2026-00", "26-03", "2026", "abcd-01", "2026-x"] {
+            assert_eq!(month(bad, true), None, "{bad}");
+        }
+    }
 
     #[test]
     fn dates_are_day_month_year_with_dashes() {

@@ -719,8 +719,8 @@ impl<'a> Centre<'a> {
         );
         s.row(
             "6k",
-            "गंभीर कम वज़न (लाल)",
-            "Severely underweight (red)",
+            "गंभीर कम वज़न (नारंगी)",
+            "Severely underweight (orange)",
             Unit::Count,
             count(&|c| grade(c) == Some(Grade::Severe)),
         );

@@ -324,7 +324,7 @@ fn mpr_cells(cells: &[Option<u32>], unit: mpr::Unit) -> String {
 fn mpr(r: &mpr::Report, lang: Lang) -> String {
     let mut o = String::new();
     let text = |l: &mpr::Label| if lang == Lang::Hi { l.hi.clone() } else { l.en.clone() };
-    let month = r.month.split('-').rev().collect::<Vec<_>>().join("-");
+    let month = words::month(&r.month, lang == Lang::Hi).unwrap_or_else(|| r.month.clone());
     let _ = writeln!(
         o,
         "{} — {} — {month} ({} {})",
