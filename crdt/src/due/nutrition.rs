@@ -11,6 +11,11 @@
 //!   HAZ below −2, wasted = WHZ below −2; SAM and MAM from WHZ, MUAC and oedema. Each prevalence
 //!   is over the children with that z-score computed: `underweight / waz`, `stunted / haz`,
 //!   `wasted / whz`.
+//! - **Children of 5 to 6 years** (MWCD's 2021 growth-monitoring protocol weighs and measures
+//!   every child to 6 years): those alive and living here some day of the month, not under 5 on
+//!   any of them; from their last measurement of the month, stunted = HAZ below −2 and thin =
+//!   BMI-for-age (BAZ) below −2, both from the WHO 2007 references, WHO's indicators past 5 years
+//!   (no weight-for-age or weight-for-height there). Each over the children with that z-score.
 //! - **Height-measurement efficiency** (CAS): children of 6 to 60 months living here in the month
 //!   (`height_eligible`) whose length or height was measured in it (`height_measured`).
 //! - **Fully immunised by 12 months** (MoHFW's definition for Mission Indradhanush: BCG, three
@@ -79,6 +84,22 @@ pub struct Nutrition {
     pub turned_one: u32,
     /// Of them, with every dose of [`FULL_IMMUNISATION`] by then.
     pub fully_immunised: u32,
+    /// Children of 5 to 6 years living here some day of the month (under 5 on none of them).
+    pub children_5_6: u32,
+    /// Of them, measured in the month.
+    pub weighed_5_6: u32,
+    /// Of them, height-for-age computed (WHO 2007).
+    pub haz_5_6: u32,
+    /// HAZ below −2.
+    pub stunted_5_6: u32,
+    /// HAZ below −3.
+    pub severely_stunted_5_6: u32,
+    /// Of them, BMI-for-age computed (WHO 2007).
+    pub baz_5_6: u32,
+    /// BAZ below −2: thin.
+    pub thin_5_6: u32,
+    /// BAZ below −3: severely thin.
+    pub severely_thin_5_6: u32,
 }
 
 impl Nutrition {
@@ -102,6 +123,14 @@ impl Nutrition {
             (&mut self.height_measured, o.height_measured),
             (&mut self.turned_one, o.turned_one),
             (&mut self.fully_immunised, o.fully_immunised),
+            (&mut self.children_5_6, o.children_5_6),
+            (&mut self.weighed_5_6, o.weighed_5_6),
+            (&mut self.haz_5_6, o.haz_5_6),
+            (&mut self.stunted_5_6, o.stunted_5_6),
+            (&mut self.severely_stunted_5_6, o.severely_stunted_5_6),
+            (&mut self.baz_5_6, o.baz_5_6),
+            (&mut self.thin_5_6, o.thin_5_6),
+            (&mut self.severely_thin_5_6, o.severely_thin_5_6),
         ];
         for (mine, theirs) in pairs {
             *mine += theirs;
@@ -198,6 +227,15 @@ pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Da
             n.fully_immunised += u32::from(fully_immunised_by(&facts, id, birthday));
         }
         if !here_under(60) {
+            if here_under(72) {
+                n.children_5_6 += 1;
+                let Some(g) = last.get(id) else { continue };
+                n.weighed_5_6 += 1;
+                let a = growth::assess(m.sex, &m.dob, g, None);
+                grade(a.stunting(), &mut n.haz_5_6, &mut n.stunted_5_6, &mut n.severely_stunted_5_6);
+                grade(a.thinness(), &mut n.baz_5_6, &mut n.thin_5_6, &mut n.severely_thin_5_6);
+                n.measure_again += u32::from(a.measure_again());
+            }
             continue;
         }
         n.children += 1;
@@ -208,19 +246,6 @@ pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Da
         n.weighed += 1;
         n.height_measured += u32::from(height_eligible && g.height_cm.is_some());
         let a = growth::assess(m.sex, &m.dob, g, None);
-        let grade = |grade: Option<Grade>, computed: &mut u32, moderate: &mut u32, severe: &mut u32| match grade {
-            Some(Grade::Normal) => *computed += 1,
-            Some(Grade::Moderate) => {
-                *computed += 1;
-                *moderate += 1;
-            }
-            Some(Grade::Severe) => {
-                *computed += 1;
-                *moderate += 1;
-                *severe += 1;
-            }
-            Some(Grade::Implausible) | None => {}
-        };
         grade(a.underweight(), &mut n.waz, &mut n.underweight, &mut n.severely_underweight);
         grade(a.stunting(), &mut n.haz, &mut n.stunted, &mut n.severely_stunted);
         grade(a.wasting(), &mut n.whz, &mut n.wasted, &mut n.severely_wasted);
@@ -229,6 +254,23 @@ pub fn centre_nutrition(entries: &[register::StoredEntry], first: Day, until: Da
         n.measure_again += u32::from(a.measure_again());
     }
     n
+}
+
+/// Counts a grade: computed, and below −2 (moderate) or below −3 (severe, counted in both).
+fn grade(grade: Option<Grade>, computed: &mut u32, moderate: &mut u32, severe: &mut u32) {
+    match grade {
+        Some(Grade::Normal) => *computed += 1,
+        Some(Grade::Moderate) => {
+            *computed += 1;
+            *moderate += 1;
+        }
+        Some(Grade::Severe) => {
+            *computed += 1;
+            *moderate += 1;
+            *severe += 1;
+        }
+        Some(Grade::Implausible) | None => {}
+    }
 }
 
 /// Each child's last growth measurement dated in `first..=until`, by the child's entry ID.
@@ -327,5 +369,54 @@ mod tests {
         assert_eq!(n.waz, 2, "both weighed have a weight-for-age");
         assert_eq!((n.height_eligible, n.height_measured), (4, 1), "a, c, d, e are 6-60 months; a measured");
         assert_eq!((n.turned_one, n.fully_immunised), (2, 1));
+        assert_eq!(n.children_5_6, 0);
+    }
+
+    /// Girls born 1 September 2020, measured standing on 10 March 2026 (2016 days, 66.23
+    /// months), against the WHO 2007 references (worked by hand from WHO's rows for 66 and 67
+    /// months, as in `crdt/tests/growth.rs`).
+    #[test]
+    fn children_of_five_to_six_by_height_and_bmi_for_age() {
+        let day = |s: &str| Day::parse(s).unwrap();
+        let standing = |id: &str, child: &str, kg: f64, cm: f64| {
+            stored(
+                id,
+                Entry::Growth(GrowthMeasurement {
+                    child: child.into(),
+                    date: "2026-03-10".into(),
+                    weight_kg: kg,
+                    height_cm: Some(cm),
+                    position: Some(Position::Standing),
+                    muac_mm: None,
+                    oedema: false,
+                }),
+            )
+        };
+        let entries = vec![
+            // 18.0 kg, 114.0 cm: HAZ +0.35, BAZ −1.01.
+            child("p", "2020-09-01"),
+            standing("g1", "p", 18.0, 114.0),
+            // 13.0 kg, 100.0 cm: HAZ −2.49 (stunted), BAZ −1.74.
+            child("q", "2020-09-01"),
+            standing("g2", "q", 13.0, 100.0),
+            // 16.0 kg, 118.0 cm: HAZ +1.15, BAZ −3.26 (severely thin, by WHO's restricted rule).
+            child("r", "2020-09-01"),
+            standing("g3", "r", 16.0, 118.0),
+            // 16.5 kg, 116.0 cm: BAZ −2.45 (thin).
+            child("s", "2020-09-01"),
+            standing("g4", "s", 16.5, 116.0),
+            // Not measured this month.
+            child("t", "2020-09-01"),
+            // Five on 20 March: under 5 on some day of the month, so counted with the under-fives.
+            child("u", "2021-03-20"),
+            // Six on 1 January: past the programme's ages.
+            child("v", "2020-01-01"),
+        ];
+        let n = centre_nutrition(&entries, day("2026-03-01"), day("2026-03-31"));
+        assert_eq!((n.children_5_6, n.weighed_5_6), (5, 4), "{n:?}");
+        assert_eq!((n.haz_5_6, n.stunted_5_6, n.severely_stunted_5_6), (4, 1, 0));
+        assert_eq!((n.baz_5_6, n.thin_5_6, n.severely_thin_5_6), (4, 2, 1));
+        assert_eq!(n.children, 1, "u");
+        assert_eq!((n.whz, n.waz, n.measure_again), (0, 0, 0));
     }
 }

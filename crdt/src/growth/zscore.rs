@@ -1,11 +1,17 @@
-//! Weight-for-age, length/height-for-age and weight-for-length/height z-scores, as WHO computes
-//! them.
+//! Weight-for-age, length/height-for-age, weight-for-length/height and BMI-for-age z-scores, as
+//! WHO computes them.
 //!
-//! Follows WHO's `anthro` R package and igrowup macros (the software WHO publishes with the 2006
-//! standards), checked against WHO's own output for its sample survey (`crdt/tests/growth.rs`):
+//! Under 61 months, follows WHO's `anthro` R package and igrowup macros (the software WHO
+//! publishes with the 2006 standards), checked against WHO's own output for its sample survey
+//! (`crdt/tests/growth.rs`); from 61 months, WHO's AnthroPlus method for the 2007 references:
 //!
-//! - **Age** is whole days, 0 to 1856 (the last row of WHO's day tables, about 61 months), as
-//!   igrowup computes; outside that there is no age-based z-score.
+//! - **Age** is whole days. 0 to 1856 (the last row of WHO's day tables, about 61 months) is
+//!   the 2006 standards' range, as igrowup computes. From 1857 days the age in months is
+//!   days / 30.4375 and the 2007 references apply up to 228 months (19 years): height-for-age
+//!   (so HAZ goes on past 5 years) and BMI-for-age (BAZ, which WHO uses instead of
+//!   weight-for-height past 5); L, M and S are interpolated linearly between the two whole
+//!   months around the age, as AnthroPlus does. There is no WAZ or WHZ from 1857 days, and no BAZ
+//!   before (under 5, WHZ judges thinness).
 //! - **Lying/standing**: from 731 days (24 months) WHO expects standing height, before that
 //!   recumbent length. A length measured standing before 731 days gets +0.7 cm, a height
 //!   measured lying from 731 days gets −0.7 cm. Without a position nothing is corrected (WHO
@@ -15,13 +21,14 @@
 //!   length/height. With no age: the table of the position given, or without a position, length
 //!   below 87 cm. The tables go in 0.1 cm steps; between two rows L, M and S are interpolated
 //!   linearly, as WHO does.
-//! - **Restricted rule beyond ±3 SD** for weight-for-age and weight-for-length/height
-//!   ([`Lms::z_restricted`]).
-//! - **Implausible values** (WHO's flags): WAZ < −6 or > 5, HAZ < −6 or > 6, WHZ < −5 or > 5, read
-//!   from the z-score rounded to 2 decimals as WHO reports it. A flagged z-score is still
-//!   returned; [`ZScore::implausible`] says so.
+//! - **BMI** is the weight over the square of the corrected height in metres.
+//! - **Restricted rule beyond ±3 SD** for weight-for-age, weight-for-length/height and
+//!   BMI-for-age ([`Lms::z_restricted`]).
+//! - **Implausible values** (WHO's flags): WAZ < −6 or > 5, HAZ < −6 or > 6, WHZ and BAZ
+//!   < −5 or > 5, read from the z-score rounded to 2 decimals as WHO reports it. A flagged
+//!   z-score is still returned; [`ZScore::implausible`] says so.
 //! - **Oedema**: WHO computes no weight-based z-score for a child with bilateral oedema
-//!   (the weight is water); [`zscores`] returns [`NotComputable::Oedema`] for WAZ and WHZ.
+//!   (the weight is water); [`zscores`] returns [`NotComputable::Oedema`] for WAZ, WHZ and BAZ.
 //!
 //! A measurement that is missing, not finite, or not positive, an unknown sex, an age or a length
 //! outside the tables give a [`NotComputable`], never a panic.
@@ -33,8 +40,12 @@ use thiserror::Error;
 use super::tables::{self, Half, Lms, Table, TableError};
 use crate::register::{Position, Sex};
 
-/// The oldest age with an age-based z-score: the last row of WHO's day tables.
+/// The oldest age of the WHO 2006 standards: the last row of WHO's day tables.
 pub const MAX_AGE_DAYS: i64 = 1856;
+/// The ages, in months, of the WHO 2007 references.
+pub const REFERENCE_2007_MONTHS: (f64, f64) = (61.0, 228.0);
+/// Days in a month, as WHO counts ages in months.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
 /// From this age (24 months, as WHO counts it) height is measured standing.
 pub const STANDING_FROM_DAYS: i64 = 731;
 /// What WHO adds to a standing height, or takes from a lying length, to make them comparable.
@@ -59,6 +70,8 @@ pub enum Indicator {
     WeightForLength,
     /// Weight-for-height (WHZ from 24 months): wasting.
     WeightForHeight,
+    /// BMI-for-age (BAZ, from 61 months): thinness.
+    BmiForAge,
 }
 
 impl Indicator {
@@ -69,6 +82,7 @@ impl Indicator {
             Indicator::LengthHeightForAge => "HAZ",
             Indicator::WeightForLength => "WHZ (WFL)",
             Indicator::WeightForHeight => "WHZ (WFH)",
+            Indicator::BmiForAge => "BAZ",
         }
     }
 
@@ -77,7 +91,7 @@ impl Indicator {
         match self {
             Indicator::WeightForAge => (-6.0, 5.0),
             Indicator::LengthHeightForAge => (-6.0, 6.0),
-            Indicator::WeightForLength | Indicator::WeightForHeight => (-5.0, 5.0),
+            Indicator::WeightForLength | Indicator::WeightForHeight | Indicator::BmiForAge => (-5.0, 5.0),
         }
     }
 }
@@ -135,6 +149,15 @@ pub enum NotComputable {
         /// The age in days.
         days: i64,
     },
+    /// Outside the WHO 2007 references (61 to 228 months) for a z-score only they give past 5
+    /// years, or BAZ under 61 months.
+    #[error("{indicator}: age {days} days is outside the WHO 2007 references (61 to 228 months)")]
+    AgeOutsideReference {
+        /// Which z-score.
+        indicator: Indicator,
+        /// The age in days.
+        days: i64,
+    },
     /// The measurement was not taken.
     #[error("{what} was not measured")]
     NotMeasured {
@@ -185,30 +208,35 @@ pub struct Body {
     pub oedema: bool,
 }
 
-/// The three z-scores of one measurement, each computed or with the reason it is not.
+/// The z-scores of one measurement, each computed or with the reason it is not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZScores {
-    /// Weight-for-age.
+    /// Weight-for-age (under 61 months).
     pub waz: Result<ZScore, NotComputable>,
     /// Length/height-for-age.
     pub haz: Result<ZScore, NotComputable>,
-    /// Weight-for-length or weight-for-height, whichever the age calls for.
+    /// Weight-for-length or weight-for-height, whichever the age calls for (under 61 months).
     pub whz: Result<ZScore, NotComputable>,
+    /// BMI-for-age (from 61 months).
+    pub baz: Result<ZScore, NotComputable>,
 }
 
-/// All three z-scores of `body` (WAZ and WHZ are [`NotComputable::Oedema`] with oedema).
+/// All the z-scores of `body` (the weight-based ones are [`NotComputable::Oedema`] with
+/// oedema).
 pub fn zscores(sex: Sex, body: &Body) -> ZScores {
     let weight = || measured("weight", body.weight_kg);
     let height = || measured("length/height", body.height_cm);
     let age = || body.age_days.ok_or(NotComputable::AgeUnknown);
     let haz = age().and_then(|days| length_height_for_age(sex, days, height()?, body.position));
     if body.oedema {
-        return ZScores { waz: Err(NotComputable::Oedema), haz, whz: Err(NotComputable::Oedema) };
+        let oedema = || Err(NotComputable::Oedema);
+        return ZScores { waz: oedema(), haz, whz: oedema(), baz: oedema() };
     }
     ZScores {
         waz: age().and_then(|days| weight_for_age(sex, days, weight()?)),
         haz,
         whz: weight().and_then(|kg| weight_for_length_height(sex, body.age_days, kg, height()?, body.position)),
+        baz: age().and_then(|days| bmi_for_age(sex, days, weight()?, height()?, body.position)),
     }
 }
 
@@ -221,7 +249,7 @@ pub fn weight_for_age(sex: Sex, age_days: i64, weight_kg: f64) -> Result<ZScore,
 }
 
 /// Length/height-for-age z-score, after the lying/standing correction
-/// ([`corrected_length_height`]).
+/// ([`corrected_length_height`]): the 2006 standards to 1856 days, the 2007 references after.
 pub fn length_height_for_age(
     sex: Sex,
     age_days: i64,
@@ -230,9 +258,31 @@ pub fn length_height_for_age(
 ) -> Result<ZScore, NotComputable> {
     let half = half(sex)?;
     let measured_cm = measured("length/height", Some(height_cm))?;
-    let lms = by_age(&tables::tables()?.lhfa, half, age_days)?;
+    let all = tables::tables()?;
+    let lms = if age_days > MAX_AGE_DAYS {
+        by_month(&all.hfa2007, half, Indicator::LengthHeightForAge, age_days)?
+    } else {
+        by_age(&all.lhfa, half, age_days)?
+    };
     let cm = corrected_length_height(Some(age_days), measured_cm, position);
     finish(Indicator::LengthHeightForAge, lms.z(cm), "length/height")
+}
+
+/// BMI-for-age z-score (WHO 2007 references, 61 to 228 months), the BMI from the weight and the
+/// corrected height.
+pub fn bmi_for_age(
+    sex: Sex,
+    age_days: i64,
+    weight_kg: f64,
+    height_cm: f64,
+    position: Option<Position>,
+) -> Result<ZScore, NotComputable> {
+    let half = half(sex)?;
+    let weight = measured("weight", Some(weight_kg))?;
+    let measured_cm = measured("length/height", Some(height_cm))?;
+    let lms = by_month(&tables::tables()?.bfa2007, half, Indicator::BmiForAge, age_days)?;
+    let metres = corrected_length_height(Some(age_days), measured_cm, position) / 100.0;
+    finish(Indicator::BmiForAge, lms.z_restricted(weight / (metres * metres)), "weight")
 }
 
 /// Weight-for-length (before 731 days) or weight-for-height (from 731 days) z-score, looked up
@@ -306,6 +356,25 @@ fn age_in_tables(days: i64) -> Result<u32, NotComputable> {
 
 fn by_age(table: &Table, half: Half, days: i64) -> Result<Lms, NotComputable> {
     table.at(half, age_in_tables(days)?).ok_or(NotComputable::AgeOutOfRange { days })
+}
+
+/// L, M and S at an age in the WHO 2007 references: the row of the whole month at or below
+/// the age in months, interpolated toward the next month by the fraction (AnthroPlus's rule).
+fn by_month(table: &Table, half: Half, indicator: Indicator, days: i64) -> Result<Lms, NotComputable> {
+    let outside = NotComputable::AgeOutsideReference { indicator, days };
+    let months = days as f64 / DAYS_PER_MONTH;
+    let (first, last) = REFERENCE_2007_MONTHS;
+    if !(first..=last).contains(&months) {
+        return Err(outside);
+    }
+    let below = months.floor();
+    let fraction = months - below;
+    let key = below as u32;
+    let low = table.at(half, key).ok_or_else(|| outside.clone())?;
+    if fraction < SNAP {
+        return Ok(low);
+    }
+    Ok(low.toward(&table.at(half, key + 1).ok_or(outside)?, fraction))
 }
 
 /// L, M and S at a length within the table's range: the row at or below it, interpolated

@@ -370,6 +370,9 @@ window.SamparkReports = function (core) {
     ['mam', 'mam', 'weighed', false],
     ['height', 'height_measured', 'height_eligible', true],
     ['immunised', 'fully_immunised', 'turned_one', true],
+    ['weighed_5_6', 'weighed_5_6', 'children_5_6', true],
+    ['stunted_5_6', 'stunted_5_6', 'haz_5_6', false],
+    ['thin_5_6', 'thin_5_6', 'baz_5_6', false],
   ];
 
   // A closed month: the counts with what was written after its close, when they differ.
