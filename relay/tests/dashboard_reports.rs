@@ -233,6 +233,13 @@ async fn coverage_and_sms_alerts_in_a_real_browser() {
     let wasted = text(&c, "#cov-nutrition-body tr[data-indicator='wasted'] td.now").await;
     assert_eq!(wasted, "—", "no weighing, no wasting figure");
     shot(&c, "r1-coverage-block-hi").await;
+    // The 5-6-year-olds' rows, after the under-fives' (none here).
+    let thin = text(&c, "#cov-nutrition-body tr[data-indicator='thin_5_6'] th").await;
+    assert_eq!(thin, "दुबलापन (5–6 वर्ष, उम्र के हिसाब से BMI कम)");
+    assert_eq!(text(&c, "#cov-nutrition-body tr[data-indicator='thin_5_6'] td.now").await, "—");
+    js(&c, "document.querySelector('#cov-nutrition-box').scrollIntoView(); return true").await;
+    shot(&c, "r1b-nutrition-block-hi").await;
+    js(&c, "window.scrollTo(0, 0); return true").await;
 
     // Down to the sector and the centre: 2 due, 1 within the window, 50%, the bar half full.
     click(&c, "#cov-children-body tr[data-scope='BR/DBG/P07/S03'] a").await;
