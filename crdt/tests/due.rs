@@ -222,8 +222,8 @@ fn a_pregnancy_s_check_ups_follow_its_lmp() {
     assert_eq!(window("2026-09-10", "ANC-4").map(|w| w.0), Some(day("2026-09-10")));
     assert_eq!(
         r.services("2026-04-09"),
-        set(&["ANC-1!", "ANC-2", "TD-1!", "IFA", "THR-PREGNANT"]),
-        "14 weeks: no check-up yet, no Td yet; IFA from 14 weeks, folic acid before"
+        set(&["ANC-1!", "ANC-2", "BP-1", "TD-1!", "IFA", "THR-PREGNANT"]),
+        "14 weeks: no check-up yet, no Td yet; IFA and the first birth-preparedness visit from 14 weeks, folic acid before"
     );
     // A check-up in the window closes it even without its number; Td-2 four weeks after Td-1.
     let r = r

@@ -479,6 +479,17 @@ fn the_due_command_follows_the_programme_s_rules() {
     assert!(has(&due("2027-01-19"), "ANC-2"), "an IFA hand-out is not a check-up");
     record(json!({"register": "anc-visit", "pregnancy": pregnancy, "date": "2027-01-20", "visit_number": 2}));
     assert!(!has(&due("2027-01-20"), "ANC-2"));
+    // S14, S24: the first birth-preparedness visit in the second trimester, overdue after 26
+    // weeks (2027-03-02), closed by the home visit of its kind, not by another visit.
+    assert!(has(&due("2027-01-20"), "BP-1") && !has(&due("2027-01-20"), "BP-2"));
+    assert!(overdue(&due("2027-03-03"), "BP-1"), "after 26 weeks");
+    record(json!({"register": "home-visit", "member": woman, "visit_type": "ebf", "date": "2027-03-03"}));
+    assert!(has(&due("2027-03-03"), "BP-1"), "another kind of visit");
+    record(
+        json!({"register": "home-visit", "member": woman, "visit_type": "birth-preparedness-1", "date": "2027-03-04"}),
+    );
+    assert!(!has(&due("2027-03-04"), "BP-1"));
+    assert!(has(&due("2027-03-09"), "BP-2"), "from 27 weeks");
 
     // S10, S14: pre-school for a child of 3-6 years on working days; an absence closes nothing.
     let school = member("Ravi", "2022-06-15", "son");
