@@ -17,11 +17,13 @@ use std::time::Duration;
 use crate::api::client::execute;
 use crate::daemon::{self, DaemonError};
 use crate::home::Home;
+use crate::ops::entries::EntryQuery;
 use crate::ops::record::with_register;
 use crate::ops::{ErrorKind, Lang, OpError, Request, text};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use libp2p::Multiaddr;
+use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 
 /// Peer-to-peer sync for Anganwadi registers and helpdesk tickets, offline first.
@@ -177,6 +179,65 @@ enum Command {
         #[arg(long, value_name = "SCOPE")]
         centre: Option<String>,
     },
+    /// The centre's register entries: one register (--register), one beneficiary's (--about:
+    /// her entry and every entry about her), or those whose name, household number or phone
+    /// number has a text (--text). Voided entries are shown marked, and a field two phones
+    /// wrote differently at once says what was kept and what else was written.
+    Entries {
+        #[command(flatten)]
+        common: Common,
+        /// One register: member, household, growth, immunisation, ...
+        #[arg(long, value_name = "NAME")]
+        register: Option<String>,
+        /// An entry ID: that entry and the entries that name it.
+        #[arg(long, value_name = "ID")]
+        about: Option<String>,
+        /// Text in a name or household number, or 4 or more digits of a phone number.
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+        /// The centre (supervisors only).
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
+    /// Correct fields of an entry, e.g. a weight written wrong: --set weight_kg=7.4. The entry
+    /// as corrected must still be valid. A field two phones wrote differently is settled by
+    /// correcting it.
+    Correct {
+        #[command(flatten)]
+        common: Common,
+        /// The entry's ID (see `entries`).
+        id: String,
+        /// FIELD=VALUE, as often as needed. VALUE is read as JSON when it reads as JSON (7.4,
+        /// true, null to clear an optional field), otherwise as text.
+        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+        set: Vec<String>,
+        /// The centre (supervisors only).
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
+    /// Void an entry written by mistake or twice: it stays in the register, marked, with the
+    /// reason, and no longer counts.
+    Void {
+        #[command(flatten)]
+        common: Common,
+        /// The entry's ID (see `entries`).
+        id: String,
+        /// Why, in your own words.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// The centre (supervisors only).
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
+    /// Members that may be one person written twice (same name and date of birth, e.g. added
+    /// on two phones), to review and void one.
+    Duplicates {
+        #[command(flatten)]
+        common: Common,
+        /// The centre (supervisors only).
+        #[arg(long, value_name = "SCOPE")]
+        centre: Option<String>,
+    },
     /// Give disk space back: a phone folds the changes a relay's receipts show upstream into
     /// snapshots (the relay keeps them signed), then the store is rewritten. A relay keeps
     /// every signed change and is only rewritten. Safe to interrupt.
@@ -272,6 +333,26 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
+/// `FIELD=VALUE` pairs as fields: a value that reads as JSON is taken as JSON, anything else as
+/// text.
+fn field_values(pairs: &[String]) -> Result<serde_json::Map<String, Value>, OpError> {
+    let mut fields = serde_json::Map::new();
+    for pair in pairs {
+        let Some((field, value)) = pair.split_once('=') else {
+            return Err(OpError::Invalid(format!("--set {pair:?}: write FIELD=VALUE, e.g. --set weight_kg=7.4")));
+        };
+        let field = field.trim();
+        if field.is_empty() {
+            return Err(OpError::Invalid(format!("--set {pair:?}: the field name is missing")));
+        }
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+        if fields.insert(field.to_owned(), value).is_some() {
+            return Err(OpError::Invalid(format!("--set names {field} twice")));
+        }
+    }
+    Ok(fields)
+}
+
 /// The options and the request a data command stands for (or why it cannot be made).
 fn request(command: Command) -> (Common, Result<Request, OpError>) {
     match command {
@@ -291,6 +372,14 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
         Command::Compact(common) => (common, Ok(Request::Compact)),
         Command::Due { common, date } => (common, Ok(Request::Due { date })),
         Command::Mpr { common, month, centre } => (common, Ok(Request::Mpr { month, centre })),
+        Command::Entries { common, register, about, text, centre } => {
+            (common, Ok(Request::Entries { query: EntryQuery { register, about, text, centre } }))
+        }
+        Command::Correct { common, id, set, centre } => {
+            (common, field_values(&set).map(|fields| Request::Correct { entry: id, fields, centre }))
+        }
+        Command::Void { common, id, reason, centre } => (common, Ok(Request::Void { entry: id, reason, centre })),
+        Command::Duplicates { common, centre } => (common, Ok(Request::Duplicates { centre })),
         Command::Ticket(t) => match t {
             TicketCommand::Raise { common, category, text } => (common, Ok(Request::Raise { category, text })),
             TicketCommand::Comment { common, id, text } => (common, Ok(Request::Comment { ticket: id, text })),

@@ -501,3 +501,92 @@ fn the_due_command_follows_the_programme_s_rules() {
     record(json!({"register": "closure", "date": "2026-11-27", "reason": "बाढ़"}));
     assert!(!has(&due("2026-11-27"), "PSE"), "the centre was closed");
 }
+
+/// Reads, corrects and voids register entries with the real commands, as the app does through
+/// the same requests: the weight written wrong is corrected, the member written twice is found
+/// and voided, a beneficiary's profile gathers every entry about her; bad input is refused in
+/// words. Returns the member's ID.
+fn edit_registers(home: &Path) -> String {
+    let record = |entry: Value| -> String {
+        on(home, &["record", "--entry", &entry.to_string(), "--json"]).ok().json()["entry_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let household = record(json!({"register": "household", "number": "12", "head_name": "Rameshwar Yadav",
+        "caste": "obc", "religion": "hindu", "minority": false, "bpl": true}));
+    let child = || {
+        record(json!({"register": "member", "household": household, "name": "Anjali Kumari", "dob": "2026-09-20",
+            "sex": "female", "relation": "daughter", "migration": "resident", "sms_opt_out": false,
+            "phone": "9876543210"}))
+    };
+    let anjali = child();
+    let again = child();
+    let weighing = record(json!({"register": "growth", "child": anjali, "date": "2026-11-03", "weight_kg": 3.2,
+        "oedema": false}));
+
+    // One register; the text a sevika would type; a beneficiary's profile.
+    let growth = on(home, &["entries", "--register", "growth", "--json"]).ok().json();
+    assert_eq!(growth.as_array().unwrap().len(), 1, "{growth}");
+    assert_eq!(growth[0]["fields"]["weight_kg"], 3.2);
+    let found = on(home, &["entries", "--text", "  anjali  ", "--json"]).ok().json();
+    assert_eq!(found.as_array().unwrap().len(), 2, "both Anjalis: {found}");
+    assert_eq!(on(home, &["entries", "--text", "43210", "--json"]).ok().json().as_array().unwrap().len(), 2);
+    assert_eq!(on(home, &["entries", "--text", "12", "--json"]).ok().json()[0]["register"], "household");
+    let profile = on(home, &["entries", "--about", &anjali, "--json"]).ok().json();
+    let ids: Vec<&str> = profile.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [anjali.as_str(), weighing.as_str()], "her entry and her weighing");
+
+    // The weight was 3.8, not 3.2.
+    let corrected = on(home, &["correct", &weighing, "--set", "weight_kg=3.8", "--json"]).ok().json();
+    assert_eq!(
+        (corrected["id"].as_str(), corrected["fields"]["weight_kg"].as_f64()),
+        (Some(weighing.as_str()), Some(3.8))
+    );
+    let text = on(home, &["entries", "--register", "growth"]).ok().stdout;
+    assert!(text.contains("प्रविष्टियाँ: 1") && text.contains("weight_kg: 3.8"), "{text}");
+
+    // Written twice: found, reviewed, one voided; it stays, marked.
+    let pairs = on(home, &["duplicates", "--json"]).ok().json();
+    assert_eq!(pairs.as_array().unwrap().len(), 1, "{pairs}");
+    let pair = [pairs[0]["first"]["id"].as_str().unwrap(), pairs[0]["second"]["id"].as_str().unwrap()];
+    let mut expected = [anjali.as_str(), again.as_str()];
+    expected.sort_unstable();
+    assert_eq!(pair, expected);
+    assert!(on(home, &["duplicates"]).ok().stdout.contains("शायद एक ही व्यक्ति दो बार लिखा गया: 1"));
+    let voided = on(home, &["void", &again, "--reason", "दो बार लिखा गया", "--json"]).ok().json();
+    assert_eq!((voided["voided"].as_bool(), voided["void_reason"].as_str()), (Some(true), Some("दो बार लिखा गया")));
+    assert!(on(home, &["duplicates"]).ok().stdout.contains("दो बार लिखा कोई व्यक्ति नहीं मिला"));
+    let members = on(home, &["entries", "--register", "member"]).ok().stdout;
+    assert!(members.contains("रद्द: दो बार लिखा गया"), "{members}");
+
+    // Refused in words, nothing written.
+    let refused = |args: &[&str], says: &str| {
+        let run = on(home, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    };
+    refused(&["correct", &weighing, "--set", "weight_kg=-1"], "not valid");
+    refused(&["correct", &weighing, "--set", "weight=3.9"], "no field \"weight\"");
+    refused(&["correct", &weighing, "--set", "weight_kg"], "FIELD=VALUE");
+    refused(&["correct", &weighing, "--set", "register=member"], "cannot be corrected");
+    refused(&["correct", "not-an-entry", "--set", "weight_kg=3.9"], "not an entry ID");
+    refused(&["void", &weighing, "--reason", "  "], "reason");
+    refused(&["entries", "--register", "grwth"], "there is no register \"grwth\"");
+    let still = on(home, &["entries", "--about", &weighing, "--json"]).ok().json();
+    assert_eq!((still[0]["fields"]["weight_kg"].as_f64(), still[0]["voided"].as_bool()), (Some(3.8), Some(false)));
+    anjali
+}
+
+#[test]
+fn registers_are_read_corrected_and_voided_with_or_without_a_daemon() {
+    let (_dir, home, _) = sevika_home();
+    edit_registers(&home);
+    let (_dir, home, _) = sevika_home();
+    let daemon = Daemon::start(&home, &["--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"]);
+    let anjali = edit_registers(&home);
+    drop(daemon);
+    // What the daemon wrote is in the store.
+    let profile = on(&home, &["entries", "--about", &anjali, "--json"]).ok().json();
+    assert_eq!(profile.as_array().unwrap().len(), 2);
+}

@@ -320,3 +320,48 @@ fn a_dose_recorded_on_one_phone_leaves_the_due_list_of_the_other() {
     let text = on(&first, &["due", "--date", "2026-11-26"]).ok().stdout;
     assert!(text.contains("घर 12 — Rameshwar Yadav") && text.contains("Anjali: ओपीवी-0"), "{text}");
 }
+
+/// Two phones of one centre correct the same household at once, offline, then each meets the
+/// block relay: both show the same head of household, and both say, in words, that two phones
+/// wrote it differently, what was kept and what else was written; a correction settles it.
+#[test]
+fn two_phones_edit_one_household_and_both_show_what_was_kept() {
+    let mut block = Block::new();
+    let (first, _) = block.phone("first", AWC_A);
+    let (second, _) = block.phone("second", AWC_A);
+    let relay = daemon(&block.home("relay"));
+    let entry = json!({"register": "household", "number": "12", "head_name": "Rameshwar Yadav", "caste": "obc",
+        "religion": "hindu", "minority": false, "bpl": true});
+    let id = on(&first, &["record", "--entry", &entry.to_string(), "--json"]).ok().json()["entry_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let meet = |home: &Path| assert_eq!(sync(home, &relay.addr("tcp"))["outcome"], "complete");
+    meet(&first);
+    meet(&second);
+    on(&first, &["correct", &id, "--set", "head_name=Rameshwar Prasad Yadav"]).ok();
+    on(&second, &["correct", &id, "--set", "head_name=Rameshwar Yadav (Mukhiya)"]).ok();
+    meet(&first);
+    meet(&second);
+    meet(&first);
+
+    let read = |home: &Path| on(home, &["entries", "--about", &id, "--json"]).ok().json()[0].clone();
+    let (a, b) = (read(&first), read(&second));
+    assert_eq!(a, b, "both phones show the same");
+    let conflict = &a["conflicts"][0];
+    assert_eq!(conflict["field"], "head_name", "{a}");
+    assert_eq!(a["fields"]["head_name"], conflict["kept"]);
+    let mut written = vec![conflict["kept"].as_str().unwrap(), conflict["also_written"][0].as_str().unwrap()];
+    written.sort_unstable();
+    assert_eq!(written, ["Rameshwar Prasad Yadav", "Rameshwar Yadav (Mukhiya)"]);
+    let text = on(&second, &["entries", "--about", &id]).ok().stdout;
+    assert!(text.contains("दो फ़ोनों ने एक साथ अलग लिखा — head_name: रखा गया"), "{text}");
+
+    // The sevika settles it; the other phone learns it at its next contact.
+    on(&second, &["correct", &id, "--set", "head_name=Rameshwar Prasad Yadav"]).ok();
+    meet(&second);
+    meet(&first);
+    let settled = read(&first);
+    assert_eq!(settled["fields"]["head_name"], "Rameshwar Prasad Yadav");
+    assert!(settled.get("conflicts").is_none(), "{settled}");
+}

@@ -119,6 +119,14 @@ fn route(request: &Request) -> Result<(String, Option<Value>), OpError> {
         Request::Compact => ("/compact".into(), Some(json!({}))),
         Request::Due { date } => ("/due".into(), Some(json!({ "date": date }))),
         Request::Mpr { month, centre } => ("/mpr".into(), Some(json!({ "month": month, "centre": centre }))),
+        Request::Entries { query } => ("/entries".into(), Some(serde_json::to_value(query).unwrap_or_default())),
+        Request::Correct { entry, fields, centre } => {
+            ("/correct".into(), Some(json!({ "entry": entry, "fields": fields, "centre": centre })))
+        }
+        Request::Void { entry, reason, centre } => {
+            ("/void".into(), Some(json!({ "entry": entry, "reason": reason, "centre": centre })))
+        }
+        Request::Duplicates { centre } => ("/duplicates".into(), Some(json!({ "centre": centre }))),
     })
 }
 

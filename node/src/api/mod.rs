@@ -34,6 +34,10 @@
 //! | `POST /compact` | — or `{}` | what compaction did ([`ops::Compacted`]) |
 //! | `POST /due` | `{"date": "YYYY-MM-DD"?}` | the due list ([`ops::DueView`]) |
 //! | `POST /mpr` | `{"month": "YYYY-MM"?, "centre": "..."?}` | the monthly progress report ([`sampark_crdt::due::mpr::Report`]) |
+//! | `POST /entries` | `{"register"?, "about"?, "text"?, "centre"?}` ([`ops::entries::EntryQuery`]) | the matching entries ([`ops::entries::EntryView`]) |
+//! | `POST /correct` | `{"entry": "ID", "fields": {...}, "centre"?}` | the entry as corrected |
+//! | `POST /void` | `{"entry": "ID", "reason": "...", "centre"?}` | the entry, voided |
+//! | `POST /duplicates` | `{"centre"?}` or `{}` | members that may be one person ([`ops::entries::Duplicate`]) |
 //!
 //! `{id}` is a ticket ID or a unique start of it (8 hex digits or more). Bodies are JSON, at most
 //! [`MAX_BODY`] bytes, and unknown fields are refused. Failures answer
@@ -61,8 +65,9 @@ use axum::routing::{get, post};
 use sampark_crdt::Keypair;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use crate::ops::entries::EntryQuery;
 use crate::ops::{self, EnrolFile, ErrorKind, OpError, Request, Response};
 
 /// Largest request body, in bytes.
@@ -119,6 +124,10 @@ pub fn router(state: State) -> Router {
         .route("/compact", post(compact))
         .route("/due", post(due))
         .route("/mpr", post(mpr))
+        .route("/entries", post(entries))
+        .route("/correct", post(correct))
+        .route("/void", post(void))
+        .route("/duplicates", post(duplicates))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -285,6 +294,48 @@ struct MprBody {
 
 async fn mpr(Extract(state): Extract<State>, body: Body) -> HttpResponse {
     run_with(state, body, |b: MprBody| Request::Mpr { month: b.month, centre: b.centre }).await
+}
+
+async fn entries(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |query: EntryQuery| Request::Entries { query }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorrectBody {
+    entry: String,
+    fields: Map<String, Value>,
+    #[serde(default)]
+    centre: Option<String>,
+}
+
+async fn correct(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: CorrectBody| Request::Correct { entry: b.entry, fields: b.fields, centre: b.centre })
+        .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoidBody {
+    entry: String,
+    reason: String,
+    #[serde(default)]
+    centre: Option<String>,
+}
+
+async fn void(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: VoidBody| Request::Void { entry: b.entry, reason: b.reason, centre: b.centre }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CentreBody {
+    #[serde(default)]
+    centre: Option<String>,
+}
+
+async fn duplicates(Extract(state): Extract<State>, body: Body) -> HttpResponse {
+    run_with(state, body, |b: CentreBody| Request::Duplicates { centre: b.centre }).await
 }
 
 async fn compact(Extract(state): Extract<State>) -> HttpResponse {

@@ -31,6 +31,7 @@
 pub mod compact;
 pub mod due;
 pub mod enrol;
+pub mod entries;
 pub mod mpr;
 pub mod record;
 pub mod request;

@@ -7,11 +7,12 @@
 //! ([`crate::daemon::sync`]).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::compact::Compacted;
 use super::due::DueView;
 use super::enrol::{EnrolFile, Enrolled};
+use super::entries::{Duplicate, EntryQuery, EntryView};
 use super::record::{Imported, Recorded};
 use super::status::StatusView;
 use super::sync::SyncReport;
@@ -97,6 +98,38 @@ pub enum Request {
         #[serde(default)]
         centre: Option<String>,
     },
+    /// Read the centre's entries: one register, one beneficiary's, or those matching a text.
+    Entries {
+        /// The filters.
+        #[serde(default)]
+        query: EntryQuery,
+    },
+    /// Correct fields of an entry.
+    Correct {
+        /// The entry's ID.
+        entry: String,
+        /// The fields and their new values (`null` clears an optional one).
+        fields: Map<String, Value>,
+        /// The centre, for a supervisor.
+        #[serde(default)]
+        centre: Option<String>,
+    },
+    /// Void an entry (it stays, marked, with the reason).
+    Void {
+        /// The entry's ID.
+        entry: String,
+        /// Why.
+        reason: String,
+        /// The centre, for a supervisor.
+        #[serde(default)]
+        centre: Option<String>,
+    },
+    /// Members that may be one person written twice.
+    Duplicates {
+        /// The centre, for a supervisor.
+        #[serde(default)]
+        centre: Option<String>,
+    },
     /// Fold what the node no longer needs signed into snapshots and give the disk space back.
     Compact,
     /// One contact with a peer.
@@ -130,6 +163,12 @@ pub enum Response {
     Due(Box<DueView>),
     /// For [`Request::Mpr`].
     Mpr(Box<Report>),
+    /// For [`Request::Entries`].
+    Entries(Vec<EntryView>),
+    /// For [`Request::Correct`] and [`Request::Void`]: the entry afterwards.
+    Entry(Box<EntryView>),
+    /// For [`Request::Duplicates`].
+    Duplicates(Vec<Duplicate>),
 }
 
 impl Request {
@@ -153,6 +192,9 @@ impl Request {
             Request::Compact => Response::Compacted(read(json)?),
             Request::Due { .. } => Response::Due(Box::new(read(json)?)),
             Request::Mpr { .. } => Response::Mpr(Box::new(read(json)?)),
+            Request::Entries { .. } => Response::Entries(read(json)?),
+            Request::Correct { .. } | Request::Void { .. } => Response::Entry(Box::new(read(json)?)),
+            Request::Duplicates { .. } => Response::Duplicates(read(json)?),
         })
     }
 }
@@ -191,6 +233,14 @@ impl Node {
             Request::Compact => Response::Compacted(self.compact()?),
             Request::Due { date } => Response::Due(Box::new(self.due(date.as_deref())?)),
             Request::Mpr { month, centre } => Response::Mpr(Box::new(self.mpr(month.as_deref(), centre.as_deref())?)),
+            Request::Entries { query } => Response::Entries(self.entries(&query)?),
+            Request::Correct { entry, fields, centre } => {
+                Response::Entry(Box::new(self.correct(&entry, &fields, centre.as_deref())?))
+            }
+            Request::Void { entry, reason, centre } => {
+                Response::Entry(Box::new(self.void(&entry, &reason, centre.as_deref())?))
+            }
+            Request::Duplicates { centre } => Response::Duplicates(self.duplicates(centre.as_deref())?),
             Request::Sync { .. } => {
                 return Err(OpError::Failed("a contact needs the transport: use crate::daemon::sync".into()));
             }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::compact::Compacted;
 use super::due::DueView;
 use super::enrol::Enrolled;
+use super::entries::{Duplicate, EntryView};
 use super::record::Recorded;
 use super::request::Response;
 use super::status::StatusView;
@@ -102,6 +103,13 @@ pub enum Msg {
     MprClosed,
     MprOpen,
     Later,
+    EntriesFound,
+    Voided,
+    TwoPhones,
+    KeptValue,
+    AlsoWritten,
+    PossibleDuplicates,
+    NoDuplicates,
 }
 
 impl Msg {
@@ -164,6 +172,13 @@ impl Msg {
             ),
             Msg::MprOpen => ("माह अभी खुला है; बंद होगा", "the month is still open; it closes after"),
             Msg::Later => ("बाद में", "later"),
+            Msg::EntriesFound => ("प्रविष्टियाँ", "entries"),
+            Msg::Voided => ("रद्द", "voided"),
+            Msg::TwoPhones => ("दो फ़ोनों ने एक साथ अलग लिखा", "two phones wrote this differently at once"),
+            Msg::KeptValue => ("रखा गया", "kept"),
+            Msg::AlsoWritten => ("दूसरा लिखा गया", "also written"),
+            Msg::PossibleDuplicates => ("शायद एक ही व्यक्ति दो बार लिखा गया", "possibly one person written twice"),
+            Msg::NoDuplicates => ("दो बार लिखा कोई व्यक्ति नहीं मिला", "no one seems written twice"),
             Msg::Services => ("सेवाएँ", "services"),
             Msg::Service => ("सेवा", "service"),
             Msg::JeDistrict => (
@@ -308,7 +323,61 @@ pub fn render(response: &Response, lang: Lang) -> String {
         Response::Compacted(c) => compacted(c, lang),
         Response::Due(d) => due(d, lang),
         Response::Mpr(r) => mpr(r, lang),
+        Response::Entries(list) => {
+            let mut o = format!("{}: {}\n", Msg::EntriesFound.t(lang), list.len());
+            list.iter().for_each(|e| o.push_str(&entry(e, lang)));
+            o
+        }
+        Response::Entry(e) => entry(e, lang),
+        Response::Duplicates(pairs) => duplicates(pairs, lang),
     }
+}
+
+/// A field's value as people read it: text as it is, anything else as JSON.
+fn value_text(v: &serde_json::Value) -> String {
+    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())
+}
+
+/// One entry: its register and ID, its fields, whether it was voided, and what two phones wrote
+/// differently, with what was kept.
+fn entry(e: &EntryView, lang: Lang) -> String {
+    let mut o = String::new();
+    let fields: Vec<String> = e
+        .fields
+        .as_object()
+        .map(|f| f.iter().filter(|(k, _)| *k != "register").map(|(k, v)| format!("{k}: {}", value_text(v))).collect())
+        .unwrap_or_default();
+    let _ = writeln!(o, "{} {} — {}", e.register, e.id, fields.join(", "));
+    if e.voided {
+        let _ = writeln!(o, "    {}: {}", Msg::Voided.t(lang), e.void_reason.as_deref().unwrap_or("—"));
+    }
+    for c in &e.conflicts {
+        let others: Vec<String> = c.also_written.iter().map(value_text).collect();
+        let _ = writeln!(
+            o,
+            "    {} — {}: {} {}; {}: {}",
+            Msg::TwoPhones.t(lang),
+            c.field,
+            Msg::KeptValue.t(lang),
+            value_text(&c.kept),
+            Msg::AlsoWritten.t(lang),
+            others.join(", ")
+        );
+    }
+    o
+}
+
+fn duplicates(pairs: &[Duplicate], lang: Lang) -> String {
+    if pairs.is_empty() {
+        return format!("{}\n", Msg::NoDuplicates.t(lang));
+    }
+    let mut o = format!("{}: {}\n", Msg::PossibleDuplicates.t(lang), pairs.len());
+    for p in pairs {
+        o.push('\n');
+        o.push_str(&entry(&p.first, lang));
+        o.push_str(&entry(&p.second, lang));
+    }
+    o
 }
 
 /// A report's cells, `a · b · c`: `—` where a column does not apply, shares as percentages.
