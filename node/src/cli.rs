@@ -238,6 +238,10 @@ enum Command {
         #[arg(long, value_name = "SCOPE")]
         centre: Option<String>,
     },
+    /// The address of the sevika's app served by this home's running daemon, with its key:
+    /// open it in a browser on this computer (the phone's app opens it itself). Keep it to
+    /// yourself: whoever has it can read and write the registers.
+    App(Common),
     /// Give disk space back: a phone folds the changes a relay's receipts show upstream into
     /// snapshots (the relay keeps them signed), then the store is rewritten. A relay keeps
     /// every signed change and is only rewritten. Safe to interrupt.
@@ -311,6 +315,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
     match cli.command {
         Command::Init(common) => init(&common),
+        Command::App(common) => app(&common),
         Command::Run { common, listen, peer, api, no_mdns, resync, carry_quota } => {
             let config = daemon::Config {
                 home: Home::new(common.home),
@@ -388,7 +393,7 @@ fn request(command: Command) -> (Common, Result<Request, OpError>) {
             TicketCommand::List(common) => (common, Ok(Request::Tickets)),
             TicketCommand::Show { common, id } => (common, Ok(Request::Ticket { ticket: id })),
         },
-        Command::Init(common) | Command::Run { common, .. } => {
+        Command::Init(common) | Command::App(common) | Command::Run { common, .. } => {
             (common, Err(OpError::Failed("internal error: this command is not a request".into())))
         }
     }
@@ -418,6 +423,31 @@ fn entry_json(entry: &str, register: Option<&str>) -> anyhow::Result<serde_json:
     match register {
         Some(name) => Ok(with_register(value, name)?),
         None => Ok(value),
+    }
+}
+
+fn app(common: &Common) -> ExitCode {
+    let home = Home::new(&common.home);
+    let running = crate::api::client::running_daemon(&home).and_then(|_| daemon::DaemonFile::read(&home));
+    let Some(file) = running else {
+        let why = format!(
+            "no daemon serves {}: start `sampark-node run --home {}` first; the app is served by it",
+            common.home.display(),
+            common.home.display()
+        );
+        return fail(common, &OpError::Remote { kind: ErrorKind::NotReady, message: why });
+    };
+    match home.api_token() {
+        Ok(token) => {
+            let url = format!("http://127.0.0.1:{}/#t={token}", file.api.port());
+            if common.json {
+                println!("{}", serde_json::json!({ "url": url }));
+            } else {
+                println!("{url}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(common, &OpError::from(e)),
     }
 }
 

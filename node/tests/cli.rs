@@ -322,6 +322,17 @@ fn raw_http(addr: std::net::SocketAddr, request: &str) -> (u16, String) {
     (code, body)
 }
 
+/// The header lines of the answer to `request`, lower-cased.
+fn raw_headers(addr: std::net::SocketAddr, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split_once("\r\n\r\n").map(|(h, _)| h.to_lowercase()).unwrap_or_default()
+}
+
 #[test]
 fn the_local_api_serves_only_the_sevikas_own_software() {
     let (_dir, home, _key) = sevika_home();
@@ -382,6 +393,20 @@ fn the_local_api_serves_only_the_sevikas_own_software() {
     }
     let list = on(&home, &["ticket", "list", "--json"]).ok().json();
     assert_eq!(list.as_array().unwrap().len(), 0, "no request above raised a ticket: {list}");
+
+    // The app's page and files need no token (they hold no data and no key) but still a Host
+    // that names the API; the page forbids framing and anything from elsewhere.
+    let get = |path: &str, host: &str| format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let (code, page) = raw_http(api, &get("/", &host));
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("संपर्क") && !page.contains(&token), "the page, without the key");
+    assert_eq!(raw_http(api, &get("/app/app.js", &host)).0, 200);
+    assert!(!raw_http(api, &get("/app/app.js", &host)).1.contains(&token));
+    assert_eq!(raw_http(api, &get("/app/secrets.txt", &host)).0, 404);
+    assert_eq!(raw_http(api, &get("/", &format!("evil.example:{}", api.port()))).0, 403);
+    let headers = raw_headers(api, &get("/", &host));
+    assert!(headers.contains("content-security-policy: default-src 'self'"), "{headers}");
+    assert!(headers.contains("x-frame-options: deny"), "{headers}");
 
     // The sevika's own software: the CLI (it reads the token from the home), the app served by
     // the node itself (its own origin), and a client naming the API as localhost.

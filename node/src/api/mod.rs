@@ -19,6 +19,7 @@
 //!
 //! | method and path | body | answer |
 //! |---|---|---|
+//! | `GET /`, `GET /app/{file}` | — | the sevika's app ([`page`]; no token needed, Host checked) |
 //! | `GET /healthz` | — | `{"ok": true, "key": "<hex>", "version": "..."}` |
 //! | `GET /status` | — | the status ([`ops::StatusView`]) |
 //! | `POST /enroll` | an enrolment file ([`ops::EnrolFile`]) | [`ops::Enrolled`] |
@@ -49,6 +50,7 @@
 //! shared with the transport).
 
 pub mod client;
+pub mod page;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -109,9 +111,14 @@ pub struct Health {
     pub version: String,
 }
 
-/// The API's routes.
+/// The API's routes, and the app's page and files (which need no token: [`page`]).
 pub fn router(state: State) -> Router {
-    Router::new()
+    let page = Router::new()
+        .route("/", get(page::index))
+        .route("/app/{file}", get(page::file))
+        .layer(middleware::from_fn_with_state(state.clone(), page_guard))
+        .with_state(state.clone());
+    let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/status", get(status))
         .route("/enroll", post(enroll))
@@ -131,7 +138,19 @@ pub fn router(state: State) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
-        .with_state(state)
+        .with_state(state);
+    page.merge(api)
+}
+
+/// Serves the app's files only to a request whose `Host` names this API (a page on a rebound
+/// DNS name gets nothing).
+async fn page_guard(Extract(state): Extract<State>, request: HttpRequest, next: Next) -> HttpResponse {
+    let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    if host.is_some_and(|h| state.access.hosts.iter().any(|ours| ours.eq_ignore_ascii_case(h))) {
+        next.run(request).await
+    } else {
+        error_reply(StatusCode::FORBIDDEN, ErrorKind::Forbidden, "the Host header does not name this node's API".into())
+    }
 }
 
 /// Serves a request only if it shows it comes from the sevika's own software (the module docs
