@@ -186,6 +186,42 @@ async fn a_new_sevika_works_her_registers_in_the_app() {
     assert!(text(&c, "#sync-waiting").await.contains("रिले तक जाना बाकी"));
     shot(&c, "app-7-sync-hi").await;
 
+    // A second phone of the centre and this one write the household's head differently at
+    // once; after both meet the relay, her profile of the household says what was kept, and
+    // "keep this" settles it for both.
+    let (second, _) = block.phone("second", AWC);
+    let household =
+        on(&phone, &["entries", "--register", "household", "--json"]).ok().json()[0]["id"].as_str().unwrap().to_owned();
+    let meet = |home: &std::path::Path| {
+        let report = on(home, &["sync", "--peer", &relay.addr("tcp"), "--json"]).ok().json();
+        assert_eq!(report["outcome"], "complete", "{report}");
+    };
+    meet(&second);
+    on(&phone, &["correct", &household, "--set", "head_name=Rameshwar Prasad Yadav"]).ok();
+    on(&second, &["correct", &household, "--set", "head_name=Rameshwar Yadav (Mukhiya)"]).ok();
+    meet(&phone);
+    meet(&second);
+    meet(&phone);
+    click(&c, "#nav-registers").await;
+    type_into(&c, "#search", "12").await;
+    click(&c, "#search-form button").await;
+    wait_text(&c, "#results", "the household", |t| t.contains("1 मिले")).await;
+    click(&c, "#results .open").await;
+    let conflict =
+        wait_text(&c, "#profile .conflict", "the conflict", |t| t.contains("दो फ़ोनों ने एक साथ अलग लिखा")).await;
+    assert!(conflict.contains("मुखिया का नाम") && conflict.contains("रखा गया"), "{conflict}");
+    shot(&c, "app-7b-conflict-hi").await;
+    // She keeps the value that was not shown.
+    let before = on(&phone, &["entries", "--about", &household, "--json"]).ok().json();
+    let other = before[0]["conflicts"][0]["also_written"][0].as_str().unwrap().to_owned();
+    click(&c, "#profile .conflict .keep-other").await;
+    wait_text(&c, "#profile", "settled", |t| !t.contains("दो फ़ोनों ने")).await;
+    meet(&phone);
+    meet(&second);
+    let there = on(&second, &["entries", "--about", &household, "--json"]).ok().json();
+    assert!(there[0].get("conflicts").is_none(), "settled on the other phone too: {there}");
+    assert_eq!(there[0]["fields"]["head_name"], other.as_str());
+
     // In English, by the switch.
     click(&c, "#lang").await;
     wait_text(&c, "#nav-home", "English", |t| t == "Today").await;

@@ -41,7 +41,7 @@
       'p.title': '{name} की सारी प्रविष्टियाँ', 'p.weigh': '+ वज़न दर्ज करें',
       'p.correct': 'सुधारें', 'p.void': 'रद्द करें', 'p.reason': 'रद्द करने का कारण', 'p.voided': 'रद्द: {reason}',
       'p.conflict': 'दो फ़ोनों ने एक साथ अलग लिखा — {field}: रखा गया "{kept}"; दूसरा लिखा गया "{other}"',
-      'p.keep': 'यही रखें',
+      'p.keep': 'यही रखें', 'p.keepOther': '"{value}" रखें',
       'reg.growth': 'वज़न {date}: {kg} किलो', 'reg.immunisation': 'टीका {vaccine}, {date}',
       'dup.title': 'शायद दो बार लिखे गए', 'dup.none': 'दो बार लिखा कोई व्यक्ति नहीं मिला।',
       'dup.pair': '{name}, जन्म {dob}: दो प्रविष्टियाँ', 'dup.void': 'दूसरी रद्द करें', 'dup.reason': 'दो बार लिखा गया',
@@ -96,7 +96,7 @@
       'p.title': 'Every entry about {name}', 'p.weigh': '+ Record a weighing',
       'p.correct': 'Correct', 'p.void': 'Void', 'p.reason': 'Why void it', 'p.voided': 'voided: {reason}',
       'p.conflict': 'Two phones wrote this differently at once — {field}: kept "{kept}"; also written "{other}"',
-      'p.keep': 'Keep this',
+      'p.keep': 'Keep this', 'p.keepOther': 'Keep "{value}"',
       'reg.growth': 'Weighed {date}: {kg} kg', 'reg.immunisation': 'Vaccine {vaccine}, {date}',
       'dup.title': 'Possibly written twice', 'dup.none': 'No one seems written twice.',
       'dup.pair': '{name}, born {dob}: two entries', 'dup.void': 'Void the second', 'dup.reason': 'written twice',
@@ -448,12 +448,15 @@
       const other = c.also_written.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('", "');
       const line = el('div', { class: 'conflict', 'data-field': c.field },
         t('p.conflict', { field: t('f.' + c.field), kept: c.kept, other }));
-      line.append(el('div', { class: 'actions' }, el('button', { type: 'button', class: 'small keep', text: t('p.keep'),
+      // Either value can be kept: writing it settles the field on every phone.
+      const keep = (value, cls, label) => el('button', { type: 'button', class: 'small ' + cls, text: label,
         on: { click: async () => {
           const fields = {};
-          fields[c.field] = c.kept;
+          fields[c.field] = value;
           if (await attempt(() => api('POST', '/correct', { entry: e.id, fields }), error)) again();
-        } } })));
+        } } });
+      line.append(el('div', { class: 'actions' }, keep(c.kept, 'keep', t('p.keep')),
+        c.also_written.map((v) => keep(v, 'keep-other', t('p.keepOther', { value: typeof v === 'string' ? v : JSON.stringify(v) })))));
       card.append(line);
     }
     if (!e.voided) {
