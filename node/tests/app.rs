@@ -16,7 +16,7 @@ mod process;
 
 use std::time::Duration;
 
-use browser_support::{browser, js, launch, shot, text, type_into, wait_text};
+use browser_support::{PATIENCE, browser, js, launch, shot, text, wait_text};
 use fantoccini::Client;
 use process::{Block, Daemon, on};
 use serde_json::{Value, json};
@@ -28,6 +28,11 @@ fn day(days: i64) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let d = sampark_crdt::due::Day::of_millis_ist((now + days * 86_400) * 1000);
     d.to_string()
+}
+
+/// `YYYY-MM-DD` as `DD-MM-YYYY`.
+fn date_text(iso: &str) -> String {
+    iso.split('-').rev().collect::<Vec<_>>().join("-")
 }
 
 /// Sets a form field by script (date inputs read their locale's format from the keyboard).
@@ -52,6 +57,25 @@ async fn click(c: &Client, css: &str) {
         )
         .await;
     browser_support::click(c, css).await;
+}
+
+/// Types `keys` into the field `css` names, again if the page redrew it meanwhile.
+async fn type_into(c: &Client, css: &str, keys: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        let typed = match c.find(fantoccini::Locator::Css(css)).await {
+            Ok(field) => match field.clear().await {
+                Ok(()) => field.send_keys(keys).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        match typed {
+            Ok(()) => return,
+            Err(e) if started.elapsed() > PATIENCE => panic!("could not type into {css}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 async fn saved(c: &Client) {
@@ -178,11 +202,14 @@ async fn a_new_sevika_works_her_registers_in_the_app() {
     type_into(&c, "#ticket-text", "वज़न की मशीन खराब है").await;
     click(&c, "#ticket-raise").await;
     wait_text(&c, "#ticket-list", "the ticket", |t| t.contains("वज़न की मशीन खराब है") && t.contains("खुला")).await;
+    click(&c, "#ticket-list .open").await;
+    wait_text(&c, "#ticket-timeline", "its timeline", |t| t.contains("सेविका दर्ज किया: वज़न की मशीन खराब है")).await;
     shot(&c, "app-6-ticket-hi").await;
     let report: Value = on(&phone, &["sync", "--peer", &relay.addr("tcp"), "--json"]).ok().json();
     assert_eq!(report["outcome"], "complete", "{report}");
     click(&c, "#nav-sync").await;
-    wait_text(&c, "#sync-peers", "the contact", |t| t.contains("block-relay") || t.contains("complete")).await;
+    let met = wait_text(&c, "#sync-peers", "the contact", |t| t.contains("पूरा हुआ") && t.contains("भेजे")).await;
+    assert!(met.contains(&format!("{} ", date_text(&day(0)))) && met.contains(" IST"), "{met}");
     assert!(text(&c, "#sync-waiting").await.contains("रिले तक जाना बाकी"));
     shot(&c, "app-7-sync-hi").await;
 

@@ -49,13 +49,11 @@
       'tickets.raise': 'टिकट भेजें', 'tickets.none': 'अभी कोई टिकट नहीं।', 'tickets.sent': 'टिकट बना; अगले सिंक पर प्रखंड तक जाएगा।',
       'tickets.comment': 'टिप्पणी जोड़ें', 'tickets.confirm': 'हल हो गया, पुष्टि करें', 'tickets.reopen': 'फिर से खोलें',
       'tickets.back': '← सारे टिकट',
-      'status.open': 'खुला', 'status.resolved': 'हल हुआ', 'status.closed': 'बंद', 'status.escalated': 'आगे भेजा गया',
-      'tier.block': 'प्रखंड', 'tier.district': 'ज़िला', 'tier.state': 'राज्य',
       'cat.sync': 'सिंक', 'cat.data-correction': 'डेटा सुधार', 'cat.app-error': 'ऐप में गड़बड़ी',
       'cat.login-enrolment': 'लॉगिन / नामांकन', 'cat.phone-hardware': 'फ़ोन खराब', 'cat.other': 'अन्य',
       'sync.title': 'सिंक', 'sync.waiting': 'रिले तक जाना बाकी: {n} बदलाव', 'sync.carrying': 'दूसरे केंद्रों के लिए ले जा रहे: {n}',
       'sync.documents': 'रजिस्टर और टिकट: {n}', 'sync.never': 'अभी तक किसी से नहीं मिले।',
-      'sync.met': '{when}: {peer} ({outcome})',
+      'sync.met': '{when}: {peer} — {outcome}; भेजे {sent}, आए {received} बदलाव',
       'err.token': 'यह पन्ना फ़ोन के संपर्क ऐप से खोलें (कंप्यूटर पर: sampark-node app)। बिना चाबी के डेटा नहीं दिखेगा।',
       'err.api': 'नहीं हो सका: {why}',
       'err.offline': 'फ़ोन का नोड नहीं चल रहा; ऐप फिर से खोलें।',
@@ -104,18 +102,34 @@
       'tickets.raise': 'Send ticket', 'tickets.none': 'No tickets yet.', 'tickets.sent': 'Ticket made; it goes to the block at the next sync.',
       'tickets.comment': 'Add a comment', 'tickets.confirm': 'Solved: confirm', 'tickets.reopen': 'Reopen',
       'tickets.back': '← All tickets',
-      'status.open': 'open', 'status.resolved': 'resolved', 'status.closed': 'closed', 'status.escalated': 'escalated',
-      'tier.block': 'block', 'tier.district': 'district', 'tier.state': 'state',
       'cat.sync': 'Sync', 'cat.data-correction': 'Data correction', 'cat.app-error': 'App error',
       'cat.login-enrolment': 'Login / enrolment', 'cat.phone-hardware': 'Phone broken', 'cat.other': 'Other',
       'sync.title': 'Sync', 'sync.waiting': 'Waiting to go to the relay: {n} changes', 'sync.carrying': 'Carried for other centres: {n}',
       'sync.documents': 'Registers and tickets: {n}', 'sync.never': 'Has not met anyone yet.',
-      'sync.met': '{when}: {peer} ({outcome})',
+      'sync.met': '{when}: {peer} — {outcome}; {sent} changes sent, {received} received',
       'err.token': "Open this page from the phone's Sampark app (on a computer: sampark-node app). Without its key no data is shown.",
       'err.api': 'Could not do it: {why}',
       'err.offline': "The phone's node is not running; open the app again.",
     },
   };
+
+  // The node's values in Hindi, as its text output words them (ops::text::word); in English
+  // a value is shown as it is.
+  const VALUES = {
+    open: 'खुला', resolved: 'हल हुआ', closed: 'बंद', incomplete: 'अधूरा',
+    block: 'प्रखंड', district: 'ज़िला', state: 'राज्य',
+    raised: 'दर्ज किया', received: 'प्राप्त किया', commented: 'टिप्पणी', assigned: 'सौंपा', escalated: 'ऊपर भेजा',
+    'pulled-up': 'ऊपर लिया', reopened: 'फिर खोला', confirmed: 'पुष्टि की', carried: 'आगे ले गई',
+    sevika: 'सेविका', supervisor: 'महिला पर्यवेक्षिका', operator: 'ऑपरेटर', 'block-relay': 'प्रखंड रिले',
+    'district-relay': 'ज़िला रिले', 'state-hub': 'राज्य हब',
+    complete: 'पूरा हुआ', 'budget-exhausted': 'सीमा पूरी, बाकी अगली बार', refused: 'मना किया',
+    'refused-by-peer': 'दूसरी ओर से मना', 'timed-out': 'जवाब नहीं आया', interrupted: 'बीच में टूटा',
+  };
+
+  function word(value) {
+    const v = String(value || '');
+    return state.lang === 'hi' && VALUES[v] ? VALUES[v] : v.replace(/-/g, ' ');
+  }
 
   const state = { lang: localStorage.getItem('sampark-lang') === 'en' ? 'en' : 'hi', screen: 'home', households: [] };
   const $ = (id) => document.getElementById(id);
@@ -510,9 +524,6 @@
   }
 
   // ---- tickets ----
-  function statusText(s) {
-    return t('status.' + s) === 'status.' + s ? s : t('status.' + s);
-  }
 
   async function tickets() {
     const list = await attempt(() => api('GET', '/tickets'));
@@ -523,7 +534,7 @@
     if (!list.length) box.append(el('p', { class: 'muted', text: t('tickets.none') }));
     for (const row of list) {
       box.append(el('div', { class: 'card', 'data-ticket': row.id },
-        el('div', { class: 'what', text: `${t('cat.' + row.category)} — ${statusText(row.status)} (${t('tier.' + row.tier)})` }),
+        el('div', { class: 'what', text: `${t('cat.' + row.category)} — ${word(row.status)} (${word(row.tier)})` }),
         el('div', { text: row.text || '' }),
         el('div', { class: 'actions' }, el('button', { type: 'button', class: 'secondary open', text: t('reg.open'),
           on: { click: () => ticket(row.id) } }))));
@@ -537,10 +548,10 @@
     const box = clear($('ticket-view'));
     box.hidden = false;
     box.append(el('button', { type: 'button', class: 'small', text: t('tickets.back'), on: { click: tickets } }),
-      el('h3', { id: 'ticket-status', text: `${t('cat.' + view.category)} — ${statusText(view.status)} (${t('tier.' + view.tier)})` }));
+      el('h3', { id: 'ticket-status', text: `${t('cat.' + view.category)} — ${word(view.status)} (${word(view.tier)})` }));
     const timeline = el('ol', { id: 'ticket-timeline' });
     for (const ev of view.timeline || []) {
-      timeline.append(el('li', { text: `${ev.action}${ev.text ? ': ' + ev.text : ''}` }));
+      timeline.append(el('li', { text: `${word(ev.capacity)} ${word(ev.action)}${ev.text ? ': ' + ev.text : ''}` }));
     }
     const error = el('p', { class: 'field-error', hidden: true });
     const comment = el('textarea', { rows: 2, maxlength: 2000, 'aria-label': t('tickets.comment') });
@@ -588,8 +599,10 @@
     if (!peers.length) box.append(el('p', { class: 'muted', text: t('sync.never') }));
     const list = el('ul', { id: 'sync-peers' });
     for (const p of peers) {
-      const when = p.at ? new Date(p.at).toLocaleString(state.lang === 'en' ? 'en-IN' : 'hi-IN', { timeZone: 'Asia/Kolkata' }) : '';
-      list.append(el('li', { text: t('sync.met', { when, peer: (p.role || '') + ' ' + String(p.peer).slice(0, 8), outcome: p.outcome }) }));
+      // DD-MM-YYYY HH:MM in India's time, as the node's text output writes it.
+      const ist = p.at ? new Date(p.at + 330 * 60000).toISOString() : '';
+      const when = ist ? `${date(ist.slice(0, 10))} ${ist.slice(11, 16)} IST` : '';
+      list.append(el('li', { text: t('sync.met', { when, peer: String(p.peer).slice(0, 8) + '…', outcome: word(p.outcome), sent: p.changes_sent, received: p.changes_received }) }));
     }
     box.append(list);
   }
